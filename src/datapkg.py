@@ -1,0 +1,442 @@
+"""Load and validate the survey data package: ``datapackage.json`` + one ``figNN.csv`` per figure.
+
+``validate_directory`` checks a whole data directory and returns every problem
+at once; ``load_survey`` returns a :class:`Survey` whose tables are read lazily
+(each chapter reads only the CSVs it shows, which keeps rebuilds incremental).
+Every problem names the file, the line, the field, what is wrong and how to fix it.
+"""
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+import os
+import re
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from .figures import REGISTRY
+
+COLUMNS = ("series", "item", "level", "count", "n", "percent")
+QUESTION_TYPES = ("single_choice", "multiple_choice", "rating", "ranked_top3")
+DESCRIPTOR = "datapackage.json"
+RESOURCE_NAME = re.compile(r"^fig(\d{2})$")
+#: Environment variable naming a file to which every data file read is appended;
+#: the build pipeline uses it to learn which chapter depends on which CSV.
+DEPS_ENV = "BOOK_DEPS_FILE"
+
+_ENCODING_FIX = (
+    "UTF-8 で保存し直してください（Excel:「CSV UTF-8（コンマ区切り）」、"
+    "または `iconv -f CP932 -t UTF-8 元.csv > 新.csv`） / re-save the file as UTF-8"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as possible."""
+
+    file: str
+    message: str
+    fix: str
+    line: int | None = None      # line in the file (the CSV header is line 1)
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message} — fix: {self.fix}"
+
+
+class DataError(ValueError):
+    """Raised with every :class:`Problem` found, so they can be fixed in one pass."""
+
+    def __init__(self, problems: list[Problem], directory: Path | str = ""):
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in data directory {directory}:"
+        super().__init__("\n".join([head] + [f"  - {p}" for p in problems]))
+
+
+# --------------------------------------------------------------------------- reading
+
+def round_half_up(value: float | Decimal, places: int = 1) -> Decimal:
+    """``value`` rounded half-up, as the report rounds its percentages."""
+    quantum = Decimal(1).scaleb(-places)
+    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+def percent_of(count: int, base: int) -> Decimal:
+    """count/base as a percentage rounded half-up to one decimal."""
+    return round_half_up(Decimal(count) * 100 / Decimal(base))
+
+
+def _record_read(path: Path) -> None:
+    deps = os.environ.get(DEPS_ENV)
+    if deps:
+        with open(deps, "a", encoding="utf-8") as fh:
+            fh.write(str(Path(path).resolve()) + "\n")
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Text of a data file; UTF-8 with or without BOM is accepted, anything else is not."""
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        try:
+            raw.decode("cp932")
+            what = "the file is Shift_JIS/CP932 (as saved by Japanese Excel), not UTF-8"
+        except UnicodeDecodeError:
+            what = f"the file is not valid UTF-8 (byte {exc.start})"
+        return None, [Problem(path.name, what, _ENCODING_FIX)]
+
+
+def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
+    path = directory / DESCRIPTOR
+    if not directory.is_dir():
+        return None, [Problem(str(directory), "the data directory does not exist",
+                              "pass an existing directory laid out like data/ (DATA=path/to/dir)")]
+    if not path.exists():
+        return None, [Problem(DESCRIPTOR, f"missing in {directory}",
+                              "copy data/datapackage.json into the directory and edit its resources")]
+    _record_read(path)
+    text, problems = _decode(path, path.read_bytes())
+    if text is None:
+        return None, problems
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
+                              "fix the JSON syntax at that position", line=exc.lineno)]
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return None, [Problem(DESCRIPTOR, "has no 'resources' list",
+                              "add \"resources\": [...] with one entry per figure", field="resources")]
+    return descriptor, []
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One figure's entry in the data package."""
+
+    name: str
+    figure: int
+    title: str
+    question_type: str
+    path: Path | None          # None: the summary does not publish this table
+    meta: dict[str, Any]
+
+    @property
+    def published(self) -> bool:
+        return self.path is not None
+
+    @property
+    def percent_base(self) -> int | None:
+        """The denominator the report really used for percentages, where it differs from n."""
+        return self.meta.get("percent_base")
+
+    def series_type(self, series: str) -> str:
+        """Question type of one series (ranked_top3 figures mix single choice and top-3)."""
+        return self.meta.get("series_question_type", {}).get(series, self.question_type)
+
+
+def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource | None, list[Problem]]:
+    where = f"{DESCRIPTOR} (resources[{index}])"
+    if not isinstance(res, dict):
+        return None, [Problem(where, "is not an object", "write the resource as {\"name\": \"figNN\", ...}")]
+    name = str(res.get("name", ""))
+    match = RESOURCE_NAME.match(name)
+    if not match:
+        return None, [Problem(where, f"resource name '{name}' is not of the form figNN",
+                              "name each resource after its figure: fig01 … fig17", field="name")]
+    number = int(match.group(1))
+    problems: list[Problem] = []
+    if number not in REGISTRY:
+        known = f"fig{min(REGISTRY):02d}–fig{max(REGISTRY):02d}"
+        problems.append(Problem(where, f"'{name}' is not a figure of the report (unknown figure)",
+                                f"use one of {known}, or add the figure to src/figures.py", field="name"))
+    if res.get("figure") not in (None, number):
+        problems.append(Problem(where, f"'figure' is {res.get('figure')} but the name says {number}",
+                                f"set \"figure\": {number}", field="figure"))
+    qtype = res.get("question_type")
+    if qtype not in QUESTION_TYPES:
+        problems.append(Problem(where, f"question_type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}",
+                                "set question_type to the figure's question type", field="question_type"))
+    path = None
+    if "path" in res:
+        path = directory / str(res["path"])
+        if not path.is_file():
+            problems.append(Problem(where, f"resource '{name}' lists {res['path']}, but that file does not exist",
+                                    f"add {res['path']} to {directory}, or replace \"path\" with \"data\": [] "
+                                    "if the table is not published", field="path"))
+    elif res.get("data") != []:
+        problems.append(Problem(where, f"resource '{name}' has neither \"path\" nor \"data\": []",
+                                f"set \"path\": \"{name}.csv\" (or \"data\": [] if unpublished)", field="path"))
+    if problems:
+        return None, problems
+    return Resource(name, number, str(res.get("title", "")), qtype, path, res), []
+
+
+def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None]:
+    """Parse a cell; returns (value, error text)."""
+    if text == "":
+        return None, None
+    try:
+        value = float(text)
+    except ValueError:
+        return None, f"'{text}' is not a number"
+    if integer:
+        if value != int(value):
+            return None, f"'{text}' is not a whole number"
+        return int(value), None
+    return value, None
+
+
+def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list[Problem]]:
+    """Parse one figure CSV and check it row by row; the frame is None when unusable."""
+    fname = res.path.name if res.path else res.name
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows = list(reader)
+    if not rows:
+        return None, [Problem(fname, "the file is empty", f"write the header {','.join(COLUMNS)} and one row per item")]
+    header = [h.strip() for h in rows[0]]
+    problems: list[Problem] = []
+    missing = [c for c in COLUMNS if c not in header]
+    extra = [c for c in header if c not in COLUMNS]
+    for col in extra:
+        close = difflib.get_close_matches(col, missing, n=1)
+        hint = f"rename it to '{close[0]}'" if close else "remove the column"
+        problems.append(Problem(fname, f"unexpected column '{col}'", hint, line=1, field=col))
+    for col in missing:
+        if not difflib.get_close_matches(col, extra, n=1):
+            problems.append(Problem(fname, f"missing column '{col}'",
+                                    f"the header must be exactly: {','.join(COLUMNS)}", line=1, field=col))
+    if len(header) != len(set(header)):
+        problems.append(Problem(fname, "a column name appears twice", "keep each column once", line=1))
+    if problems:
+        return None, problems
+
+    records = []
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            problems.append(Problem(fname, f"has {len(row)} cells, the header has {len(header)}",
+                                    "quote cells that contain commas; one cell per column", line=lineno))
+            continue
+        cells = {h: c.strip() for h, c in zip(header, row)}
+        rec: dict[str, Any] = {"line": lineno, "series": cells["series"], "item": cells["item"],
+                               "level": cells["level"]}
+        if not rec["item"]:
+            problems.append(Problem(fname, "item is empty", "write the answer option's label", lineno, "item"))
+        for col, integer in (("count", True), ("n", True), ("percent", False)):
+            value, err = _number(cells[col], integer=integer)
+            if err:
+                problems.append(Problem(fname, err, f"write {col} as a {'whole ' if integer else ''}number"
+                                        " (or leave it empty if not published)", lineno, col))
+            rec[col] = value
+        if rec["n"] is None and cells["n"] == "":
+            problems.append(Problem(fname, "n is empty", "write the base (回答数) the report states for this row",
+                                    lineno, "n"))
+        problems += _row_range_problems(fname, lineno, rec)
+        records.append(rec)
+    frame = pd.DataFrame.from_records(records, columns=["line", *COLUMNS])
+    problems += _table_consistency_problems(res, fname, frame)
+    return frame, problems
+
+
+def _row_range_problems(fname: str, lineno: int, rec: dict[str, Any]) -> list[Problem]:
+    problems = []
+    count, n, pct = rec["count"], rec["n"], rec["percent"]
+    if count is not None and count < 0:
+        problems.append(Problem(fname, f"count {count} is negative", "counts are numbers of respondents (≥ 0)",
+                                lineno, "count"))
+    if n is not None and n < 1:
+        problems.append(Problem(fname, f"n {n} is not positive", "n is the number of respondents (≥ 1)", lineno, "n"))
+    if pct is not None and not 0 <= pct <= 100:
+        problems.append(Problem(fname, f"percent {pct} is outside 0–100", "write the percentage without the % sign",
+                                lineno, "percent"))
+    if count is not None and n is not None and n >= 1 and count > n:
+        problems.append(Problem(fname, f"count {count} is larger than n {n}",
+                                "check the two cells: the count cannot exceed the base", lineno, "count"))
+    return problems
+
+
+def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) -> list[Problem]:
+    """Rules across rows: duplicates, percent = count/base, sums of single-choice and rating rows."""
+    problems: list[Problem] = []
+    if frame.empty:
+        return [Problem(fname, "has a header but no rows", "add one row per item (or mark the figure unpublished)")]
+    keys = frame[["series", "item", "level"]].astype(str).agg("|".join, axis=1)
+    for line, dup in zip(frame["line"], keys.duplicated()):
+        if dup:
+            problems.append(Problem(fname, "duplicate (series, item, level) row", "remove or correct one of the copies",
+                                    int(line), "item"))
+    base_override = res.percent_base
+    for rec in frame.itertuples():
+        if rec.count is None or pd.isna(rec.count) or rec.percent is None or pd.isna(rec.percent):
+            continue
+        base = base_override or rec.n
+        if not base or base < 1 or rec.count > base:
+            continue
+        expected = percent_of(int(rec.count), int(base))
+        if round_half_up(rec.percent) != expected:
+            basis = f"percent_base {base}" if base_override else f"n {base}"
+            problems.append(Problem(fname, f"percent {rec.percent} disagrees with count {int(rec.count)} / {basis} "
+                                    f"= {expected}", "correct the percent or the count (or declare the report's real "
+                                    "denominator as \"percent_base\" in datapackage.json)", int(rec.line), "percent"))
+    levels = res.meta.get("levels")
+    for series, group in frame.groupby("series", sort=False):
+        qtype = res.series_type(series)
+        if qtype == "single_choice":
+            problems += _sum_problems(fname, group, f"series '{series}'" if series else "the figure", check_counts=True)
+        if qtype == "rating":
+            if levels:
+                for rec in group.itertuples():
+                    if rec.level not in levels:
+                        problems.append(Problem(fname, f"level '{rec.level}' is not one of the figure's levels",
+                                                f"use one of: {', '.join(levels)}", int(rec.line), "level"))
+            for item, rows in group.groupby("item", sort=False):
+                problems += _sum_problems(fname, rows, f"item '{item}'", check_counts=False)
+    return problems
+
+
+def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bool) -> list[Problem]:
+    """Shares of one exhaustive set must add to 100 % (each printed value may be off by 0.05)."""
+    problems = []
+    pcts = [p for p in rows["percent"] if p is not None and not pd.isna(p)]
+    tolerance = 0.05 * len(rows) + 1e-9
+    total = sum(pcts)
+    complete = len(pcts) == len(rows)
+    first = int(rows["line"].iloc[0])
+    if (complete and abs(total - 100) > tolerance) or (not complete and total > 100 + tolerance):
+        problems.append(Problem(fname, f"percentages of {what} sum to {total:.1f}, not 100 (±{tolerance:.2f})",
+                                "every option of a single-choice question or rating scale needs a row; check the values",
+                                first, "percent"))
+    counts = [c for c in rows["count"] if c is not None and not pd.isna(c)]
+    if check_counts and len(counts) == len(rows) and rows["n"].nunique() == 1:
+        n = int(rows["n"].iloc[0])
+        if sum(counts) != n:
+            problems.append(Problem(fname, f"counts of {what} sum to {int(sum(counts))}, not n {n}",
+                                    "each respondent picks one option: the counts must add up to n", first, "count"))
+    return problems
+
+
+# --------------------------------------------------------------------------- public API
+
+def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    frames, problems = {}, []
+    for res in resources:
+        if not res.published:
+            continue
+        _record_read(res.path)
+        text, decode_problems = _decode(res.path, res.path.read_bytes())
+        problems += decode_problems
+        if text is None:
+            continue
+        frame, table_problems = _table_problems(res, text)
+        problems += table_problems
+        if frame is not None:
+            frames[res.name] = frame
+    return frames, problems
+
+
+def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resource], list[Problem]]:
+    resources, problems, seen = [], [], set()
+    for i, raw in enumerate(descriptor["resources"]):
+        res, res_problems = _resource_problems(i, raw, directory)
+        problems += res_problems
+        if res is None:
+            continue
+        if res.name in seen:
+            problems.append(Problem(DESCRIPTOR, f"resource '{res.name}' is listed twice", "keep one entry per figure",
+                                    field="resources"))
+            continue
+        seen.add(res.name)
+        resources.append(res)
+    listed = {r.path.resolve() for r in resources if r.path}
+    for csv_path in sorted(directory.glob("*.csv")):
+        if csv_path.resolve() in listed:
+            continue
+        stem = csv_path.stem
+        unpublished = next((r for r in resources if r.name == stem and not r.published), None)
+        if unpublished:
+            fix = (f"in {DESCRIPTOR}, replace \"data\": [] of resource '{stem}' with \"path\": \"{csv_path.name}\" "
+                   "and set \"published\": true")
+        else:
+            fix = f"add a resource for it to {DESCRIPTOR}, or remove the file"
+        problems.append(Problem(csv_path.name, f"is not listed in {DESCRIPTOR}", fix))
+    return resources, problems
+
+
+def validate_directory(directory: Path | str) -> list[Problem]:
+    """Every problem in a data directory (empty list: the data can be built)."""
+    directory = Path(directory)
+    descriptor, problems = read_descriptor(directory)
+    if descriptor is None:
+        return problems
+    resources, res_problems = _resources(directory, descriptor)
+    _, table_problems = _tables(directory, resources)
+    return problems + res_problems + table_problems
+
+
+class Survey:
+    """The survey data of one directory: package metadata plus lazily read figure tables."""
+
+    def __init__(self, directory: Path | str):
+        self.directory = Path(directory).resolve()
+        descriptor, problems = read_descriptor(self.directory)
+        if descriptor is None:
+            raise DataError(problems, self.directory)
+        resources, problems = _resources(self.directory, descriptor)
+        if problems:
+            raise DataError(problems, self.directory)
+        self.descriptor = descriptor
+        self.resources = {r.figure: r for r in resources}
+        self._frames: dict[int, pd.DataFrame | None] = {}
+
+    @property
+    def facts(self) -> dict[str, Any]:
+        """Survey facts (population, responses, dates) stated in the report's method section."""
+        return self.descriptor.get("survey", {})
+
+    def resource(self, figure: int) -> Resource:
+        """Metadata of one figure (KeyError when the package does not list it)."""
+        try:
+            return self.resources[figure]
+        except KeyError:
+            raise KeyError(f"{DESCRIPTOR} in {self.directory} lists no resource for 概要図表{figure}") from None
+
+    def table(self, figure: int) -> pd.DataFrame | None:
+        """The figure's rows (columns as in the CSV), or None when its table is not published."""
+        if figure not in self._frames:
+            res = self.resources.get(figure)
+            if res is None or not res.published:
+                self._frames[figure] = None
+            else:
+                frames, problems = _tables(self.directory, [res])
+                if problems:
+                    raise DataError(problems, self.directory)
+                self._frames[figure] = _typed(frames[res.name])
+        return self._frames[figure]
+
+
+def _typed(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.drop(columns="line").copy()
+    for col in ("series", "item", "level"):
+        out[col] = out[col].astype(str)
+    out["count"] = pd.array(out["count"], dtype="Int64")
+    out["n"] = pd.array(out["n"], dtype="Int64")
+    out["percent"] = pd.array(out["percent"], dtype="Float64")
+    return out.reset_index(drop=True)
+
+
+def load_survey(directory: Path | str) -> Survey:
+    """Open a data directory; raises :class:`DataError` listing every problem with the package itself."""
+    return Survey(directory)

@@ -1,0 +1,77 @@
+"""The figure registry: report figure number → data resource, chart kind and chapter.
+
+Adding a figure is one entry here (plus its resource in ``datapackage.json``);
+the chart code is shared by every figure of the same kind.  This module holds
+plain data only, so the data loader can use it without importing Altair.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+#: Chart kinds, one builder each in ``src/charts.py``.
+SHARE = "share"            # one single-choice question, as a 100 % bar
+BARS = "bars"              # multiple choice, horizontal bars
+PAIRED = "paired"          # 最も重要 vs 上位3つ for one set of items
+RATING = "rating"          # 5-level rating, diverging stacked bars
+KINDS = (SHARE, BARS, PAIRED, RATING)
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """How one report figure (概要図表N) is drawn and where it appears."""
+
+    number: int
+    kind: str
+    chapter: str          # docname of the chapter that shows it
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def resource(self) -> str:
+        """Name of the data resource (and CSV stem) holding the figure's table."""
+        return f"fig{self.number:02d}"
+
+    @property
+    def label(self) -> str:
+        """Cross-reference target of the figure in the book."""
+        return f"fig-{self.number:02d}"
+
+
+_CH = {
+    "Ⅱ-1": "chapters/02_status",
+    "Ⅱ-2": "chapters/03_non_adopters",
+    "Ⅱ-3": "chapters/04_projects",
+    "Ⅱ-4": "chapters/05_institutions",
+}
+
+REGISTRY: dict[int, FigureSpec] = {
+    spec.number: spec
+    for spec in [
+        FigureSpec(1, SHARE, _CH["Ⅱ-1"]),
+        FigureSpec(2, BARS, _CH["Ⅱ-2"]),
+        FigureSpec(3, BARS, _CH["Ⅱ-2"]),
+        FigureSpec(4, BARS, _CH["Ⅱ-2"]),
+        FigureSpec(5, BARS, _CH["Ⅱ-3"]),
+        FigureSpec(6, BARS, _CH["Ⅱ-3"]),
+        FigureSpec(7, BARS, _CH["Ⅱ-3"]),
+        FigureSpec(8, BARS, _CH["Ⅱ-3"]),
+        FigureSpec(9, BARS, _CH["Ⅱ-3"]),
+        FigureSpec(10, RATING, _CH["Ⅱ-3"]),
+        FigureSpec(11, SHARE, _CH["Ⅱ-4"]),
+        FigureSpec(12, BARS, _CH["Ⅱ-4"]),
+        FigureSpec(13, PAIRED, _CH["Ⅱ-4"]),
+        FigureSpec(14, PAIRED, _CH["Ⅱ-4"]),
+        FigureSpec(15, BARS, _CH["Ⅱ-4"]),
+        FigureSpec(16, RATING, _CH["Ⅱ-4"]),
+        FigureSpec(17, RATING, _CH["Ⅱ-4"]),
+    ]
+}
+
+
+def figure_spec(number: int) -> FigureSpec:
+    """The registry entry for figure ``number`` (KeyError names the known figures)."""
+    try:
+        return REGISTRY[number]
+    except KeyError:
+        known = ", ".join(str(n) for n in REGISTRY)
+        raise KeyError(f"概要図表{number} is not in the figure registry (known: {known})") from None

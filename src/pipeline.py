@@ -1,0 +1,365 @@
+"""Build the book: validate data → execute chapters with papermill → Sphinx → swap in the new site.
+
+Run ``python -m src.pipeline --help``.  Steps:
+
+1. validate the whole data directory (every problem reported at once; nothing runs on bad data);
+2. execute each MyST chapter (read in memory with jupytext) with papermill, in parallel,
+   injecting ``data_dir``; each chart a chapter shows is also written as SVG and PNG; a chapter is re-executed only when its
+   source, the ``src/`` code, the parameters, the pinned requirements or one of the data
+   files it read last time changed (content hashes, never timestamps);
+3. write the executed notebooks to a staging book under ``_build/stage`` and build it with
+   jupyter-book (strict: warnings are errors), executing nothing a second time;
+4. replace ``_build/html`` only when everything succeeded.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from . import datapkg, render
+
+REPO = Path(__file__).resolve().parent.parent
+STATIC_SRC = REPO / "src" / "static"
+KERNEL = "python3"
+
+
+class BuildError(RuntimeError):
+    """A build step failed; the message says which chapter / cell / step."""
+
+
+# --------------------------------------------------------------------------- hashing
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def sha256_file(path: Path) -> str:
+    return sha256_bytes(path.read_bytes())
+
+
+def tree_digest(paths: list[Path], root: Path) -> str:
+    """One hash over the relative names and contents of ``paths``."""
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(root)).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def code_digest() -> str:
+    """Hash of everything a chapter's result can depend on besides its own source and data."""
+    files = [p for p in (REPO / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt") if (REPO / name).exists()]
+    return tree_digest(files, REPO)
+
+
+# --------------------------------------------------------------------------- chapters
+
+def toc_chapters(root: Path) -> list[str]:
+    """Docnames (e.g. ``chapters/02_status``) in table-of-contents order."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
+    names = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                names.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return [n[:-3] if n.endswith(".md") else n for n in names]
+
+
+@dataclass(frozen=True)
+class Task:
+    docname: str
+    source: Path          # the MyST-Markdown chapter
+    parameters: dict
+    key: str              # hash of source + code + parameters
+    cache_dir: Path       # holds notebook.ipynb, assets/ and deps.json of the last good run
+
+
+@dataclass(frozen=True)
+class Result:
+    docname: str
+    seconds: float
+    executed: bool
+
+
+def _deps_valid(cache_dir: Path, key: str) -> bool:
+    meta = cache_dir / "deps.json"
+    if not meta.exists() or not (cache_dir / "notebook.ipynb").exists():
+        return False
+    record = json.loads(meta.read_text(encoding="utf-8"))
+    if record.get("key") != key:
+        return False
+    for path, digest in record.get("files", {}).items():
+        p = Path(path)
+        if not p.exists() or sha256_file(p) != digest:
+            return False
+    return True
+
+
+def _fold_parameter_cells(nb) -> None:
+    """Keep papermill's parameter cells in the notebook but off the reader's way on the page."""
+    for cell in nb.cells:
+        tags = cell.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "hide-input" not in tags:
+            tags.append("hide-input")
+        if "parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+
+
+def _error_cell(nb) -> tuple[int, str]:
+    for index, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return index, f"{out.get('ename')}: {out.get('evalue')}"
+    return -1, "unknown error"
+
+
+def _send_stderr_to(log: Path) -> None:
+    """Kernel start-up chatter goes to a log file, not the build output (errors come from the notebook)."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def execute_task(task: Task) -> Result:
+    """Execute one chapter into its cache directory (runs in a worker process)."""
+    import jupytext
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    start = time.perf_counter()
+    work = Path(tempfile.mkdtemp(prefix="run-", dir=task.cache_dir.parent))
+    try:
+        deps_file = work / "deps.txt"
+        deps_file.touch()
+        _send_stderr_to(task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log")
+        os.environ[datapkg.DEPS_ENV] = str(deps_file)
+        nb = jupytext.read(task.source)
+        try:
+            nb = papermill.execute_notebook(
+                nb, None, parameters=task.parameters, kernel_name=KERNEL, cwd=str(task.source.parent),
+                progress_bar=False, log_output=False,
+            )
+        except PapermillExecutionError as exc:
+            raise BuildError(
+                f"chapter {task.docname} ({task.source.name}) failed in cell {exc.cell_index} "
+                f"(execution count {exc.exec_count}): {exc.ename}: {exc.evalue}"
+            ) from None
+        except Exception as exc:  # kernel died, bad notebook …
+            raise BuildError(f"chapter {task.docname} ({task.source.name}) could not run: "
+                             f"{type(exc).__name__}: {exc}") from None
+        _fold_parameter_cells(nb)
+        for key in ("input_path", "output_path"):
+            nb.metadata.get("papermill", {}).pop(key, None)
+        nbformat.write(nb, work / "notebook.ipynb")
+        render.export_figures(nb, work / "assets", Path(task.parameters["data_dir"]))
+        files = sorted({line for line in deps_file.read_text(encoding="utf-8").splitlines() if line})
+        deps = {"key": task.key, "files": {f: sha256_file(Path(f)) for f in files}}
+        (work / "deps.json").write_text(json.dumps(deps, ensure_ascii=False, indent=1), encoding="utf-8")
+        deps_file.unlink()
+        if task.cache_dir.exists():
+            shutil.rmtree(task.cache_dir)
+        work.rename(task.cache_dir)
+    finally:
+        if work.exists():
+            shutil.rmtree(work, ignore_errors=True)
+    return Result(task.docname, time.perf_counter() - start, True)
+
+
+def chapter_parameters(data_dir: Path) -> dict:
+    """The parameters papermill injects into every chapter."""
+    return {"data_dir": str(data_dir)}
+
+
+def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
+    code = code_digest()
+    params = chapter_parameters(data_dir)
+    tasks = []
+    for docname in toc_chapters(root):
+        source = root / f"{docname}.md"
+        if not source.exists():
+            raise BuildError(f"_toc.yml lists {docname}, but {source} does not exist")
+        key = sha256_bytes(json.dumps(
+            {"source": sha256_file(source), "code": code, "params": params, "docname": docname},
+            sort_keys=True).encode())
+        cache_dir = build_dir / "cache" / docname.replace("/", "__")
+        tasks.append(Task(docname, source, params, key, cache_dir))
+    return tasks
+
+
+def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
+    """Execute the chapters whose cache is stale, in parallel; every failure is reported."""
+    todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
+    results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
+    log(f"chapters: {len(tasks)} in the book, {len(todo)} to execute, {len(results)} unchanged (cached)")
+    if not todo:
+        return results
+    for t in todo:
+        t.cache_dir.parent.mkdir(parents=True, exist_ok=True)
+    failures = []
+    with ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo)))) as pool:
+        futures = {pool.submit(execute_task, t): t for t in todo}
+        for done, future in enumerate(as_completed(futures), start=1):
+            task = futures[future]
+            try:
+                result = future.result()
+            except BuildError as exc:
+                failures.append(str(exc))
+                log(f"[{done}/{len(todo)}] FAILED {task.docname}")
+                continue
+            results.append(result)
+            log(f"[{done}/{len(todo)}] executed {task.docname} in {result.seconds:.1f} s")
+    if failures:
+        raise BuildError("\n".join(failures))
+    return results
+
+
+# --------------------------------------------------------------------------- staging + sphinx
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Leave unchanged files untouched so Sphinx re-reads only what changed."""
+    if path.exists() and path.read_bytes() == data:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _sync_tree(src: Path, dest: Path) -> None:
+    for path in src.rglob("*"):
+        if path.is_file():
+            _write_if_changed(dest / path.relative_to(src), path.read_bytes())
+
+
+def stage_book(root: Path, tasks: list[Task], stage: Path) -> None:
+    """A book tree of executed notebooks that jupyter-book can render without executing."""
+    for name in ("_config.yml", "_toc.yml"):
+        _write_if_changed(stage / name, (root / name).read_bytes())
+    wanted = {f"{t.docname}.ipynb" for t in tasks}
+    for old in stage.rglob("*.ipynb"):
+        if str(old.relative_to(stage)) not in wanted:
+            old.unlink()
+    figures = stage / "_static" / "figures"
+    for t in tasks:
+        _write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
+        if (t.cache_dir / "assets").is_dir():
+            _sync_tree(t.cache_dir / "assets", figures)
+    render.write_site_static(stage / "_static", stage.parent / "vendor")
+
+
+def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
+    """Build the staged book strictly; returns the HTML directory."""
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),
+           "--builder", "html", "-W", "-n", "--keep-going"]
+    if quiet:
+        cmd.append("--quiet")
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        raise BuildError(f"jupyter-book/Sphinx failed (strict build: warnings are errors):\n{tail}")
+    return out / "_build" / "html"
+
+
+def publish(html: Path, target: Path) -> None:
+    """Replace ``target`` with a copy of ``html``; the old site stays until the new one is complete."""
+    new = target.with_name(target.name + ".new")
+    old = target.with_name(target.name + ".old")
+    for leftover in (new, old):
+        if leftover.exists():
+            shutil.rmtree(leftover)
+    shutil.copytree(html, new)
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def recover(target: Path) -> None:
+    """Finish a swap that an interrupted build left half done."""
+    old = target.with_name(target.name + ".old")
+    if not target.exists() and old.exists():
+        old.rename(target)
+
+
+# --------------------------------------------------------------------------- entry points
+
+def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = False) -> Path:
+    """Build the whole book; returns the published HTML directory."""
+    log = (lambda msg: None) if quiet else (lambda msg: print(msg, flush=True))
+    started = time.perf_counter()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    target = build_dir / "html"
+    recover(target)
+    data_dir = data_dir.resolve()
+    problems = datapkg.validate_directory(data_dir)
+    if problems:
+        raise datapkg.DataError(problems, data_dir)
+    log(f"data: {data_dir} is valid")
+    # Chapters import `src` from this repository, wherever the book sources live.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    tasks = plan_tasks(root, build_dir, data_dir)
+    results = run_tasks(tasks, jobs, log)
+    stage = build_dir / "stage"
+    stage_book(root, tasks, stage)
+    t0 = time.perf_counter()
+    html = run_sphinx(stage, build_dir / "sphinx", quiet)
+    log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")
+    publish(html, target)
+    executed = sum(r.executed for r in results)
+    log(f"done in {time.perf_counter() - started:.1f} s ({executed} chapter(s) executed): {target / 'index.html'}")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m src.pipeline", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="build the site into BUILD_DIR/html")
+    b.add_argument("--data", default="data", help="data directory laid out like data/ (default: data)")
+    b.add_argument("--root", default=str(REPO), help="book sources: _config.yml, _toc.yml, chapters/")
+    b.add_argument("--build-dir", default=None, help="output directory (default: ROOT/_build)")
+    b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed in parallel")
+    b.add_argument("--quiet", action="store_true", help="print errors only (for CI)")
+    v = sub.add_parser("validate", help="check a data directory and list every problem")
+    v.add_argument("--data", default="data")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "validate":
+            problems = datapkg.validate_directory(Path(args.data))
+            if problems:
+                raise datapkg.DataError(problems, args.data)
+            print(f"{args.data}: valid")
+            return 0
+        root = Path(args.root).resolve()
+        build_dir = Path(args.build_dir).resolve() if args.build_dir else root / "_build"
+        build(root, Path(args.data), build_dir, args.jobs, args.quiet)
+        return 0
+    except (BuildError, datapkg.DataError) as exc:
+        print(f"BUILD FAILED — the previous site (if any) was left unchanged.\n{exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("BUILD INTERRUPTED — the previous site (if any) was left unchanged.", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,165 @@
+"""How charts reach the reader: an offline HTML embed, static SVG/PNG files, the site's static assets.
+
+* In a notebook, Altair charts are displayed by the ``book`` renderer: a ``<div>`` plus a
+  call to ``vegaEmbed`` from the site's own pinned bundle (no CDN), and the Vega-Lite
+  spec itself so the build can export the figure.
+* ``export_figures`` writes every figure of an executed notebook as SVG and PNG with
+  vl-convert, using the Japanese font shipped on PyPI, plus its data CSV.
+* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the font and the CSS
+  into the book's ``_static`` directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+MIME_VEGALITE = "application/vnd.vegalite.v6+json"
+RENDERER = "book"
+FONT_FAMILY = "Noto Sans JP"
+FONT_FILE = "NotoSansJP-Regular.otf"
+PNG_SCALE = 2
+STATIC_SRC = Path(__file__).resolve().parent / "static"
+BUNDLE_PATH = "vega/vega-bundle.js"      # relative to _static; listed in _config.yml
+
+
+def font_dir() -> Path:
+    """Directory of the pip-installed Noto Sans JP font (SIL Open Font License 1.1)."""
+    import pylopdf_fonts_jp
+
+    return Path(pylopdf_fonts_jp.__file__).resolve().parent
+
+
+@lru_cache(maxsize=1)
+def _vl_convert():
+    import vl_convert as vlc
+
+    vlc.register_font_directory(str(font_dir()))
+    return vlc
+
+
+def vegalite_version() -> str:
+    """Vega-Lite major.minor that this Altair writes (the bundle is built for it)."""
+    import altair as alt
+
+    return ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
+
+
+def _script_safe_json(spec: dict[str, Any]) -> str:
+    # Data labels are untrusted text: never let them close the <script> element.
+    return (json.dumps(spec, ensure_ascii=False, sort_keys=True)
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def embed_html(spec: dict[str, Any]) -> str:
+    """HTML that draws ``spec`` with the site's own vegaEmbed (SVG renderer, no actions menu)."""
+    digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
+    div_id = f"vega-{digest}"
+    return (
+        f'<div class="vega-chart" id="{div_id}"></div>\n'
+        "<script>(function(){var el=document.getElementById(" + json.dumps(div_id) + ");"
+        "if(typeof vegaEmbed!=='function'){el.textContent='図を表示できません（vega-bundle.js が読み込まれていません）';"
+        "console.error('vegaEmbed is not loaded');return;}"
+        f"vegaEmbed(el,{_script_safe_json(spec)},"
+        "{renderer:'svg',actions:false}).catch(function(e){console.error(e);el.textContent=String(e);});})();</script>"
+    )
+
+
+def book_renderer(spec: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """Altair renderer: offline HTML for the page plus the raw spec for the build."""
+    return {"text/html": embed_html(spec), MIME_VEGALITE: spec}
+
+
+def enable_renderer() -> None:
+    """Display Altair charts with the offline ``book`` renderer (call once per kernel)."""
+    import altair as alt
+
+    if RENDERER not in alt.renderers.names():
+        alt.renderers.register(RENDERER, book_renderer)
+    alt.renderers.enable(RENDERER)
+
+
+# --------------------------------------------------------------------------- static images
+
+def figure_file_stem(number: int) -> str:
+    return f"fig{number:02d}"
+
+
+def spec_to_svg(spec: dict[str, Any]) -> str:
+    return _vl_convert().vegalite_to_svg(spec, vl_version=vegalite_version())
+
+
+def spec_to_png(spec: dict[str, Any]) -> bytes:
+    return _vl_convert().vegalite_to_png(spec, vl_version=vegalite_version(), scale=PNG_SCALE)
+
+
+def figure_specs(nb) -> dict[int, dict[str, Any]]:
+    """Vega-Lite specs of the report figures an executed notebook shows (``usermeta.figure``)."""
+    found: dict[int, dict[str, Any]] = {}
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            spec = out.get("data", {}).get(MIME_VEGALITE)
+            if isinstance(spec, dict):
+                number = spec.get("usermeta", {}).get("figure")
+                if isinstance(number, int):
+                    found[number] = spec
+    return found
+
+
+def export_figures(nb, out_dir: Path, data_dir: Path) -> list[Path]:
+    """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``; returns the files."""
+    written = []
+    for number, spec in sorted(figure_specs(nb).items()):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        stem = figure_file_stem(number)
+        svg = out_dir / f"{stem}.svg"
+        svg.write_text(spec_to_svg(spec), encoding="utf-8")
+        png = out_dir / f"{stem}.png"
+        png.write_bytes(spec_to_png(spec))
+        written += [svg, png]
+        source_csv = data_dir / f"{stem}.csv"
+        if source_csv.exists():
+            shutil.copyfile(source_csv, out_dir / source_csv.name)
+            written.append(out_dir / source_csv.name)
+    return written
+
+
+# --------------------------------------------------------------------------- site assets
+
+def vega_bundle(cache_dir: Path) -> Path:
+    """The vega + vega-lite + vega-embed bundle shipped inside vl-convert, cached per version."""
+    import vl_convert as vlc
+
+    version = f"vl{vegalite_version()}-vega{vlc.get_vega_version()}-embed{vlc.get_vega_embed_version()}"
+    path = cache_dir / f"vega-bundle-{version}.js"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(vlc.javascript_bundle(vl_version=vegalite_version()), encoding="utf-8")
+        tmp.rename(path)
+    return path
+
+
+def _copy_if_changed(src: Path, dest: Path) -> None:
+    data = src.read_bytes()
+    if dest.exists() and dest.read_bytes() == data:
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_bytes(data)
+
+
+def write_site_static(static_dir: Path, cache_dir: Path) -> None:
+    """Put the JS bundle, the font and the stylesheet where Sphinx copies static files from."""
+    _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
+    _copy_if_changed(font_dir() / FONT_FILE, static_dir / "fonts" / FONT_FILE)
+    licence = static_dir / "fonts" / "OFL.txt"
+    text = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
+    if not licence.exists() or licence.read_text(encoding="utf-8") != text:
+        licence.write_text(text, encoding="utf-8")
+    for path in STATIC_SRC.rglob("*"):
+        if path.is_file():
+            _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))

@@ -1,0 +1,62 @@
+"""Shared fixtures: one clean build of the book into a temporary directory per test session."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@dataclass
+class Build:
+    build_dir: Path
+    data_dir: Path
+    proc: subprocess.CompletedProcess
+
+    @property
+    def html(self) -> Path:
+        return self.build_dir / "html"
+
+    @property
+    def stage(self) -> Path:
+        return self.build_dir / "stage"
+
+
+def run_build(data_dir: Path, build_dir: Path, root: Path = REPO, *extra: str) -> subprocess.CompletedProcess:
+    """Run the pipeline CLI exactly as `make book` does."""
+    cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(data_dir), "--root", str(root),
+           "--build-dir", str(build_dir), *extra]
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ))
+
+
+def copy_book_sources(dest: Path) -> Path:
+    """A copy of the book sources (config, toc, chapters) that a test may break."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(REPO / name, dest / name)
+    shutil.copytree(REPO / "chapters", dest / "chapters")
+    return dest
+
+
+@pytest.fixture(scope="session")
+def data_copy(tmp_path_factory) -> Path:
+    """A copy of data/ under another name, so tests can see which directory was injected."""
+    dest = tmp_path_factory.mktemp("input") / "survey-data-copy"
+    shutil.copytree(REPO / "data", dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def clean_build(tmp_path_factory, data_copy) -> Build:
+    """The whole book built from scratch with DATA=<copy of data/>."""
+    build_dir = tmp_path_factory.mktemp("build")
+    proc = run_build(data_copy, build_dir)
+    assert proc.returncode == 0, f"build failed:\n{proc.stdout}\n{proc.stderr}"
+    return Build(build_dir, data_copy, proc)
