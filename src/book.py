@@ -15,7 +15,7 @@ from myst_nb import glue
 from . import render
 from .datapkg import Survey, load_survey, round_half_up
 
-__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "first", "show_figure", "figure_caption"]
+__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "first", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table"]
 
 
 def open_survey(data_dir: str | Path) -> Survey:
@@ -86,7 +86,7 @@ _BUILDER_ANCHOR = {"share": "share-chart", "bars": "bars-chart", "paired": "pair
 def figure_caption(survey: Survey, number: int) -> str:
     """「概要図表N タイトル（注記）」 from the data package."""
     res = survey.resource(number)
-    return f"概要図表{number} {res.title}{res.meta.get('caption_parenthetical', '')}"
+    return f"概要図表{number} {res.title}{res.meta.get('caption_parenthetical') or ''}"
 
 
 def data_table_html(table) -> str:
@@ -110,7 +110,7 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
         parts.append(
             '<div class="admonition note not-published-howto"><p class="admonition-title">表を用意すると描画されます</p>'
             f"<p><code>{escape(stem)}.csv</code>（列：<code>series,item,level,count,n,percent</code>）をデータディレクトリに置き、"
-            f"<code>datapackage.json</code> の資源 <code>{escape(res.name)}</code> の <code>\"data\": []</code> を "
+            f"<code>datapackage.json</code> の資源 <code>{escape(res.name)}</code> の空の <code>\"data\"</code> を "
             f"<code>\"path\": \"{escape(stem)}.csv\"</code> に置き換えて再ビルドしてください（data/README.md）。</p></div>")
     else:
         parts.append(f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
@@ -137,3 +137,200 @@ def show_figure(survey: Survey, number: int):
     glue(stem, chart, display=False)
     glue_text(f"{stem}_caption", figure_caption(survey, number))
     return HTML(_figure_notes_html(survey, number, chart))
+
+
+# --------------------------------------------------------------------------- facts for the prose
+
+def ranked(table, series: str | None = None):
+    """Rows with a known percent, largest first (ties keep report order)."""
+    rows = table if series is None else table[table["series"] == series]
+    rows = rows.dropna(subset=["percent"])
+    return rows.assign(_p=rows["percent"].astype(float)).sort_values("_p", ascending=False, kind="stable")
+
+
+def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None):
+    """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them."""
+    rows = ranked(table, series).head(top)
+    for i, row in enumerate(rows.itertuples(), start=1):
+        glue_text(f"{prefix}_top{i}_item", row.item)
+        glue_percent(f"{prefix}_top{i}_pct", row.percent)
+        if not _isna(row.count):
+            glue_count(f"{prefix}_top{i}_count", row.count)
+    return rows
+
+
+def glue_item(key: str, table, contains: str, series: str | None = None):
+    """Glue the label (``{key}_item``) and percent (``{key}_pct``) of the one answer whose label contains ``contains``."""
+    rows = table if series is None else table[table["series"] == series]
+    match = rows[rows["item"].str.contains(contains, regex=False)]
+    if len(match) != 1:
+        raise LookupError(f"expected one answer containing '{contains}', found {len(match)}: {match['item'].tolist()}")
+    row = match.iloc[0]
+    glue_text(f"{key}_item", row["item"])
+    if not _isna(row["percent"]):
+        glue_percent(f"{key}_pct", row["percent"])
+    else:
+        glue_text(f"{key}_pct", "値不明")
+    return row
+
+
+def glue_n(key: str, table, series: str | None = None) -> int:
+    """Glue the base n of a figure (or one of its series)."""
+    rows = table if series is None else table[table["series"] == series]
+    return int(glue_count(key, int(rows["n"].iloc[0])).replace(",", ""))
+
+
+def _isna(value) -> bool:
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+def fmt_month(value: str) -> str:
+    """'2016-01' → '2016年1月'."""
+    year, month = str(value).split("-")[:2]
+    return f"{int(year)}年{int(month)}月"
+
+
+def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
+    """Glue what the report's text says about an unpublished figure: ``{id}_item`` and ``{id}_pct``.
+
+    Also glues ``figNN_n`` when the caption states n.  Returns the facts.
+    """
+    res = survey.resource(number)
+    n = (res.meta.get("n") or {}).get("")
+    if n:
+        glue_count(f"fig{number:02d}_n", n)
+    facts = res.meta.get("prose_facts", [])
+    for fact in facts:
+        if fact.get("item"):
+            glue_text(f"{fact['id']}_item", fact["item"])
+        if fact.get("percent") is not None:
+            glue_percent(f"{fact['id']}_pct", fact["percent"])
+    return facts
+
+
+def reported_fact(survey: Survey, ident: str) -> dict:
+    """A number the report's prose states (``reported_in_prose`` in datapackage.json)."""
+    for fact in survey.descriptor.get("reported_in_prose", []):
+        if fact.get("id") == ident:
+            return fact
+    raise KeyError(f"datapackage.json has no reported_in_prose entry with id '{ident}'")
+
+
+def base_note(survey: Survey, number: int) -> str:
+    """A sentence on the denominator of a figure's percentages, from the audit."""
+    from .audit import base_explanations
+
+    found = base_explanations(survey)
+    rows = found[found["figure"].str.startswith(f"概要図表{number}")]
+    if rows.empty:
+        return "この図の割合は、すべてキャプションの n から再計算した値と一致します"
+    row = rows.iloc[0]
+    return f"この図の割合はキャプションの {row['printed']} ではなく {row['recomputed']} で割った値と全項目で一致します"
+
+
+def rating_ranking(table, levels: list[str], top_levels: int = 2):
+    """Items ranked by the share of the ``top_levels`` most positive levels (e.g. やや課題に感じる + 課題に感じる)."""
+    positive = levels[-top_levels:]
+    rows = table[table["level"].isin(positive)]
+    sums = rows.groupby("item", sort=False)["percent"].sum().astype(float)
+    out = sums.rename("percent").reset_index()
+    out["count"] = None
+    return out.sort_values("percent", ascending=False, kind="stable"), positive
+
+
+def unknown_note(table, series: str | None = None) -> str:
+    """A sentence saying how many values the summary leaves undetermined ("" when none)."""
+    rows = table if series is None else table[table["series"] == series]
+    missing = int(rows["percent"].isna().sum())
+    if not missing:
+        return ""
+    where = f"「{series}」の" if series else ""
+    return (f"なお、{where}{missing}項目の値は概要の印字からは特定できないため空欄にしています"
+            "（理由はデータの付録と検証の付録を参照）。")
+
+
+def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
+    """An escaped HTML table for the page (labels from data are text, never markup)."""
+    from IPython.display import HTML
+
+    shown = frame.rename(columns=columns or {})
+    if columns:
+        shown = shown[list(columns.values())]
+    if "判定" in shown.columns:
+        shown = shown.assign(判定=shown["判定"].map({True: "一致", False: "不一致"}))
+    html = shown.head(max_rows).to_html(index=False, escape=True, border=0, classes="audit-table", na_rep="—")
+    return HTML(f'<div class="table-wrapper">{html}</div>')
+
+
+AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告書の値", "recomputed": "再計算", "agrees": "判定",
+                 "explanation": "説明"}
+
+
+_QTYPE_JA = {"single_choice": "単一回答", "multiple_choice": "複数回答", "rating": "評価尺度", "ranked_top3": "重要度上位3つ"}
+
+
+def resources_html(survey: Survey):
+    """The data appendix: one entry per resource with its caption, type, n, file and reconstruction notes."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    parts = []
+    for number, res in sorted(survey.resources.items()):
+        stem = f"fig{number:02d}"
+        n = res.meta.get("n") or {}
+        n_text = "、".join(f"{k or '全体'}：{v if v is not None else '記載なし'}" for k, v in n.items()) or "—"
+        if res.meta.get("n_by_item"):
+            n_text += "（項目ごとの n は表の n 列）"
+        table = survey.table(number)
+        if res.published:
+            rows = 0 if table is None else len(table)
+            status = f'<a href="../_static/data/{escape(res.path.name)}" download>{escape(res.path.name)}</a>（{rows}行）'
+        else:
+            status = "数値は概要に未掲載（表なし）"
+        parts.append(
+            f'<section class="resource" id="data-{stem}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            '<table class="resource-meta" border="0">'
+            f"<tr><th>資源名</th><td><code>{stem}</code></td></tr>"
+            f"<tr><th>設問形式</th><td>{escape(_QTYPE_JA.get(res.question_type, res.question_type))}</td></tr>"
+            f"<tr><th>n（キャプション等の記載）</th><td>{escape(n_text)}</td></tr>"
+            + (f"<tr><th>割合の母数（percent_base）</th><td>{res.percent_base}</td></tr>" if res.percent_base else "")
+            + f"<tr><th>データ</th><td>{status}</td></tr>"
+            "<tr><th>列</th><td><code>series, item, level, count, n, percent</code></td></tr></table>"
+            f'<details><summary>再構成の記録</summary><p class="resource-description">{escape(res.meta.get("description", ""))}</p></details>'
+            "</section>")
+    return HTML("\n".join(parts))
+
+
+def versions_table(requirements: Path | None = None):
+    """Installed versions of every package pinned in requirements.txt."""
+    import importlib.metadata as md
+    import re
+
+    import pandas as pd
+
+    requirements = requirements or Path(__file__).resolve().parent.parent / "requirements.txt"
+    rows = []
+    for line in Path(requirements).read_text(encoding="utf-8").splitlines():
+        match = re.match(r"^([A-Za-z0-9_.\-]+)==([^\s#]+)", line.strip())
+        if match:
+            name, pinned = match.groups()
+            try:
+                installed = md.version(name)
+            except md.PackageNotFoundError:
+                installed = "未インストール"
+            rows.append({"パッケージ": name, "固定した版": pinned, "実行時の版": installed})
+    return pd.DataFrame(rows)
+
+
+def checksums_table(data_dir: str | Path):
+    """sha256 of every file in the data directory."""
+    import hashlib
+
+    import pandas as pd
+
+    files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
+    return pd.DataFrame([{"ファイル": p.name, "バイト数": f"{p.stat().st_size:,}",
+                          "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files])

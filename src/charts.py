@@ -69,6 +69,21 @@ def wrap_label(text: str, width: int = LABEL_WIDTH) -> list[str]:
     return lines
 
 
+def _attach(lines: list[str], suffix: str, width: int = LABEL_WIDTH) -> list[str]:
+    """Append a short suffix such as （n=106） without splitting it across lines."""
+    if not suffix:
+        return lines
+    if len(lines[-1]) + len(suffix) <= width + 2:
+        return lines[:-1] + [lines[-1] + suffix]
+    return lines + [suffix]
+
+
+def _step(data: pd.DataFrame, per_row: int = 1) -> alt.Step:
+    """Band height: room for the longest wrapped label (15 px a line) and the bars."""
+    lines = max(label.count("\n") + 1 for label in data["label"])
+    return alt.Step(max(BAR * per_row + 14, lines * 15 + 8) // per_row)
+
+
 def fmt_pct(value: Any) -> str:
     return "" if value is None or pd.isna(value) else f"{round_half_up(float(value))}%"
 
@@ -77,10 +92,8 @@ def _with_labels(df: pd.DataFrame, per_item_n: bool) -> pd.DataFrame:
     """Add display columns: wrapped label (lines joined by \\n), percent text, tooltip text."""
     out = df.copy()
     out["order"] = range(len(out))
-    label = out["item"]
-    if per_item_n:
-        label = label + "（n=" + out["n"].astype(str) + "）"
-    out["label"] = [("\n".join(wrap_label(t))) for t in label]
+    suffixes = [f"（n={n}）" if per_item_n else "" for n in out["n"]]
+    out["label"] = ["\n".join(_attach(wrap_label(t), sfx)) for t, sfx in zip(out["item"], suffixes)]
     out["percent_text"] = [fmt_pct(v) for v in out["percent"]]
     out["percent_value"] = out["percent"].astype(float)
     out["count_text"] = ["—" if pd.isna(c) else str(int(c)) for c in out["count"]]
@@ -144,18 +157,20 @@ def share_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.Chart:
     if panels:
         data["panel"] = data["series"] + "（n=" + data["n"].astype(str) + "）"
     labels = list(dict.fromkeys(data["label"]))
-    base = alt.Chart(data).encode(
+    base = alt.Chart().encode(
         y=_y(labels),
         x=alt.X("percent_value:Q", title="割合（％）" + ("" if panels else f"　{_n_text(df)}"),
                 scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])),
         tooltip=_tooltip([alt.Tooltip("series:N", title="系列")] if panels else None),
     )
     layer = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
-                      base.mark_text(align="left", dx=4).encode(text="percent_text:N"))
-    layer = layer.properties(width=WIDTH if not panels else 300, height=alt.Step(BAR + 14))
+                      base.mark_text(align="left", dx=4).encode(text="percent_text:N"), data=data)
+    layer = layer.properties(width=WIDTH if not panels else 260, height=_step(data))
     if panels:
         order = list(dict.fromkeys(data["panel"]))
-        layer = layer.facet(column=alt.Column("panel:N", sort=order, title=None), data=data)
+        layer = layer.facet(row=alt.Row("panel:N", sort=order, title=None,
+                                        header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
+                                                          labelOrient="top")))
     return _finish(layer, number, describe(df, "単一回答の割合を示す横棒グラフ"))
 
 
@@ -174,7 +189,7 @@ def bars_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart
     chart = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
                       base.mark_text(align="left", dx=4).encode(text="percent_text:N"),
                       _unknown_marks(base, data))
-    return _finish(chart.properties(width=WIDTH, height=alt.Step(BAR + 14)), number,
+    return _finish(chart.properties(width=WIDTH, height=_step(data)), number,
                    describe(df, "複数回答の割合を示す横棒グラフ"))
 
 
@@ -203,7 +218,7 @@ def paired_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerCha
                         scale=alt.Scale(domain=legend, range=SERIES_COLOURS[: len(series)])))
     chart = alt.layer(bars, base.mark_text(align="left", dx=4, fontSize=10).encode(text="percent_text:N"),
                       _unknown_marks(base, data))
-    return _finish(chart.properties(width=WIDTH, height=alt.Step(BAR * 0.8)), number,
+    return _finish(chart.properties(width=WIDTH, height=_step(data, per_row=2)), number,
                    describe(df[df["series"] == series[0]], f"「{series[0]}」と「{series[-1]}」を並べた横棒グラフ"))
 
 
@@ -212,7 +227,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
 
     Negative levels extend left of zero, positive ones right, the neutral level straddles
     zero; so the share that rates an item positively reads directly off the right side.
-    Labels are printed on segments of at least 5 % (smaller ones would overlap); every
+    Labels are printed on segments of at least 7 % (smaller ones would overlap); every
     value is in the tooltip and the data table.
     """
     data = _with_labels(df, per_item_n=df["n"].nunique() > 1)
@@ -239,10 +254,10 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
         color=alt.Color("level:N", sort=levels, title=None,
                         scale=alt.Scale(domain=levels, range=RATING_COLOURS[: len(levels)])),
     )
-    text = base.transform_filter("datum.percent_value >= 5").mark_text(fontSize=10).encode(
+    text = base.transform_filter("datum.percent_value >= 7").mark_text(fontSize=10).encode(
         x="xmid:Q", text="percent_text:N")
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#555").encode(x="x:Q")
-    chart = alt.layer(bars, text, rule).properties(width=WIDTH + 60, height=alt.Step(BAR + 10))
+    chart = alt.layer(bars, text, rule).properties(width=WIDTH + 60, height=_step(layout))
     return _finish(chart, number, _rating_description(df, levels))
 
 

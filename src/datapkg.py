@@ -173,14 +173,20 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
         path = directory / str(res["path"])
         if not path.is_file():
             problems.append(Problem(where, f"resource '{name}' lists {res['path']}, but that file does not exist",
-                                    f"add {res['path']} to {directory}, or replace \"path\" with \"data\": [] "
-                                    "if the table is not published", field="path"))
-    elif res.get("data") != []:
-        problems.append(Problem(where, f"resource '{name}' has neither \"path\" nor \"data\": []",
-                                f"set \"path\": \"{name}.csv\" (or \"data\": [] if unpublished)", field="path"))
+                                    f"add {res['path']} to {directory}, or replace \"path\" with an empty table "
+                                    f"\"data\": {json.dumps([list(COLUMNS)])} if it is not published", field="path"))
+    elif not _is_empty_inline(res.get("data")):
+        problems.append(Problem(where, f"resource '{name}' has neither \"path\" nor an empty inline table",
+                                f"set \"path\": \"{name}.csv\" (or \"data\": {json.dumps([list(COLUMNS)])} "
+                                "if the table is not published)", field="path"))
     if problems:
         return None, problems
     return Resource(name, number, str(res.get("title", "")), qtype, path, res), []
+
+
+def _is_empty_inline(data: Any) -> bool:
+    """An unpublished table: ``[]`` or a header row only (Frictionless cannot validate ``[]``)."""
+    return data == [] or data == [list(COLUMNS)]
 
 
 def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None]:
@@ -367,8 +373,8 @@ def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resour
         stem = csv_path.stem
         unpublished = next((r for r in resources if r.name == stem and not r.published), None)
         if unpublished:
-            fix = (f"in {DESCRIPTOR}, replace \"data\": [] of resource '{stem}' with \"path\": \"{csv_path.name}\" "
-                   "and set \"published\": true")
+            fix = (f"in {DESCRIPTOR}, replace the empty \"data\" of resource '{stem}' with "
+                   f"\"path\": \"{csv_path.name}\" and set \"published\": true")
         else:
             fix = f"add a resource for it to {DESCRIPTOR}, or remove the file"
         problems.append(Problem(csv_path.name, f"is not listed in {DESCRIPTOR}", fix))
@@ -389,8 +395,9 @@ def validate_directory(directory: Path | str) -> list[Problem]:
 class Survey:
     """The survey data of one directory: package metadata plus lazily read figure tables."""
 
-    def __init__(self, directory: Path | str):
+    def __init__(self, directory: Path | str, strict: bool = True):
         self.directory = Path(directory).resolve()
+        self.strict = strict
         descriptor, problems = read_descriptor(self.directory)
         if descriptor is None:
             raise DataError(problems, self.directory)
@@ -421,7 +428,7 @@ class Survey:
                 self._frames[figure] = None
             else:
                 frames, problems = _tables(self.directory, [res])
-                if problems:
+                if problems and (self.strict or res.name not in frames):
                     raise DataError(problems, self.directory)
                 self._frames[figure] = _typed(frames[res.name])
         return self._frames[figure]
@@ -437,6 +444,10 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def load_survey(directory: Path | str) -> Survey:
-    """Open a data directory; raises :class:`DataError` listing every problem with the package itself."""
-    return Survey(directory)
+def load_survey(directory: Path | str, strict: bool = True) -> Survey:
+    """Open a data directory; raises :class:`DataError` listing every problem with the package itself.
+
+    With ``strict=False`` tables whose values disagree with each other still load (the
+    audit uses this to explain the disagreements); unreadable tables always raise.
+    """
+    return Survey(directory, strict)

@@ -124,14 +124,6 @@ def _fold_parameter_cells(nb) -> None:
             tags.append("remove-cell")
 
 
-def _error_cell(nb) -> tuple[int, str]:
-    for index, cell in enumerate(nb.cells):
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "error":
-                return index, f"{out.get('ename')}: {out.get('evalue')}"
-    return -1, "unknown error"
-
-
 def _send_stderr_to(log: Path) -> None:
     """Kernel start-up chatter goes to a log file, not the build output (errors come from the notebook)."""
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
@@ -185,19 +177,51 @@ def execute_task(task: Task) -> Result:
     return Result(task.docname, time.perf_counter() - start, True)
 
 
-def chapter_parameters(data_dir: Path) -> dict:
-    """The parameters papermill injects into every chapter."""
-    return {"data_dir": str(data_dir)}
+def build_info() -> dict:
+    """Commit and date of the sources, for the reproduction appendix (deterministic per commit)."""
+    def git(*args: str) -> str:
+        proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return proc.stdout.strip() if proc.returncode == 0 else ""
+
+    commit = git("rev-parse", "HEAD") or "unknown"
+    if git("status", "--porcelain", "--untracked-files=no"):
+        commit += " (with uncommitted changes)"
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        date = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(int(epoch)))
+    else:
+        date = git("log", "-1", "--format=%cI") or "unknown"
+    return {"build_commit": commit, "build_date": date}
+
+
+def declared_parameters(source: Path) -> set[str]:
+    """Names assigned in the chapter's ``parameters`` cell."""
+    import ast
+
+    import jupytext
+
+    for cell in jupytext.read(source).cells:
+        if "parameters" in cell.get("metadata", {}).get("tags", []):
+            tree = ast.parse(cell.source)
+            return {t.id for node in tree.body if isinstance(node, ast.Assign)
+                    for t in node.targets if isinstance(t, ast.Name)}
+    raise BuildError(f"{source} has no cell tagged 'parameters' (it must declare data_dir)")
 
 
 def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
+    """One task per chapter: data_dir for every chapter, build facts for those that declare them."""
     code = code_digest()
-    params = chapter_parameters(data_dir)
-    tasks = []
-    for docname in toc_chapters(root):
-        source = root / f"{docname}.md"
+    sources = {d: root / f"{d}.md" for d in toc_chapters(root)}
+    for docname, source in sources.items():
         if not source.exists():
             raise BuildError(f"_toc.yml lists {docname}, but {source} does not exist")
+    declared = {d: declared_parameters(src) for d, src in sources.items()}
+    base = {"data_dir": str(data_dir)}
+    info = build_info() if any("build_commit" in names for names in declared.values()) else {}
+    extra = {"chapter_parameters": json.dumps({d: base for d in sources}, ensure_ascii=False), **info}
+    tasks = []
+    for docname, source in sources.items():
+        params = dict(base, **{k: v for k, v in extra.items() if k in declared[docname]})
         key = sha256_bytes(json.dumps(
             {"source": sha256_file(source), "code": code, "params": params, "docname": docname},
             sort_keys=True).encode())
@@ -249,8 +273,12 @@ def _sync_tree(src: Path, dest: Path) -> None:
             _write_if_changed(dest / path.relative_to(src), path.read_bytes())
 
 
-def stage_book(root: Path, tasks: list[Task], stage: Path) -> None:
-    """A book tree of executed notebooks that jupyter-book can render without executing."""
+def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> None:
+    """A book tree of executed notebooks that jupyter-book can render without executing.
+
+    Besides the notebooks it holds the data package (downloads) and a copy of ``src/``
+    that the code appendix quotes.
+    """
     for name in ("_config.yml", "_toc.yml"):
         _write_if_changed(stage / name, (root / name).read_bytes())
     wanted = {f"{t.docname}.ipynb" for t in tasks}
@@ -263,6 +291,19 @@ def stage_book(root: Path, tasks: list[Task], stage: Path) -> None:
         if (t.cache_dir / "assets").is_dir():
             _sync_tree(t.cache_dir / "assets", figures)
     render.write_site_static(stage / "_static", stage.parent / "vendor")
+    _mirror(data_dir, stage / "_static" / "data", ["datapackage.json", "*.csv", "README.md"])
+    _mirror(REPO / "src", stage / "_code" / "src", ["*.py"])
+
+
+def _mirror(src: Path, dest: Path, patterns: list[str]) -> None:
+    """Make ``dest`` hold exactly the files of ``src`` matching ``patterns`` (unchanged files untouched)."""
+    wanted = {p.name: p for pattern in patterns for p in src.glob(pattern) if p.is_file()}
+    if dest.exists():
+        for old in dest.iterdir():
+            if old.name not in wanted:
+                old.unlink()
+    for name, path in wanted.items():
+        _write_if_changed(dest / name, path.read_bytes())
 
 
 def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
@@ -319,7 +360,7 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
     tasks = plan_tasks(root, build_dir, data_dir)
     results = run_tasks(tasks, jobs, log)
     stage = build_dir / "stage"
-    stage_book(root, tasks, stage)
+    stage_book(root, tasks, stage, data_dir)
     t0 = time.perf_counter()
     html = run_sphinx(stage, build_dir / "sphinx", quiet)
     log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")

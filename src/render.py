@@ -59,13 +59,18 @@ def embed_html(spec: dict[str, Any]) -> str:
     """HTML that draws ``spec`` with the site's own vegaEmbed (SVG renderer, no actions menu)."""
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     div_id = f"vega-{digest}"
+    # Vega measures label widths when it draws: wait for the Japanese web font first,
+    # or labels measured with a fallback font are clipped.
     return (
         f'<div class="vega-chart" id="{div_id}"></div>\n'
         "<script>(function(){var el=document.getElementById(" + json.dumps(div_id) + ");"
         "if(typeof vegaEmbed!=='function'){el.textContent='図を表示できません（vega-bundle.js が読み込まれていません）';"
         "console.error('vegaEmbed is not loaded');return;}"
-        f"vegaEmbed(el,{_script_safe_json(spec)},"
-        "{renderer:'svg',actions:false}).catch(function(e){console.error(e);el.textContent=String(e);});})();</script>"
+        f"var spec={_script_safe_json(spec)};"
+        "var draw=function(){vegaEmbed(el,spec,{renderer:'svg',actions:false})"
+        ".catch(function(e){console.error(e);el.textContent=String(e);});};"
+        "var fonts=document.fonts&&document.fonts.load?document.fonts.load('12px \"" + FONT_FAMILY + "\"'):null;"
+        "fonts?fonts.then(draw,draw):draw();})();</script>"
     )
 
 
@@ -102,7 +107,8 @@ def figure_specs(nb) -> dict[int, dict[str, Any]]:
     found: dict[int, dict[str, Any]] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
-            spec = out.get("data", {}).get(MIME_VEGALITE)
+            # glued outputs carry their mimetypes behind papermill's record prefix
+            spec = next((v for k, v in out.get("data", {}).items() if k.endswith(MIME_VEGALITE)), None)
             if isinstance(spec, dict):
                 number = spec.get("usermeta", {}).get("figure")
                 if isinstance(number, int):
@@ -135,11 +141,14 @@ def vega_bundle(cache_dir: Path) -> Path:
     import vl_convert as vlc
 
     version = f"vl{vegalite_version()}-vega{vlc.get_vega_version()}-embed{vlc.get_vega_embed_version()}"
-    path = cache_dir / f"vega-bundle-{version}.js"
+    path = cache_dir / f"vega-bundle-{version}-iife.js"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(vlc.javascript_bundle(vl_version=vegalite_version()), encoding="utf-8")
+        # The bundle declares top-level names (`_`, `t` …) that clash with Sphinx's own
+        # scripts; a function scope keeps them private (it sets window.vegaEmbed itself).
+        bundle = vlc.javascript_bundle(vl_version=vegalite_version())
+        tmp.write_text(f"(function(){{\n{bundle}\n}})();\n", encoding="utf-8")
         tmp.rename(path)
     return path
 

@@ -1,0 +1,258 @@
+"""Audit of the report's own numbers: recompute what the data determines and list every disagreement.
+
+``percent_checks`` recomputes each printed percentage from its count and stated n;
+``base_explanations`` looks, figure by figure, for the one denominator that would make
+every printed percentage agree (the most plausible explanation of a whole-figure
+mismatch); ``sum_checks`` adds up single-choice and rating rows; ``prose_checks``
+recomputes the numbers the report's prose states from the figures and survey facts.
+Everything is computed from the data: the audit page changes when the data does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+
+from .datapkg import Survey, percent_of, round_half_up
+
+#: Fig. 1 answer options (verbatim) that count as doing international collaboration,
+#: and those that count as doing any collaboration at all.
+INTERNATIONAL = ("国際的な産学連携、国内の産学連携どちらも行った", "国際的な産学連携は行ったが、国内の産学連携は行っていない")
+DOMESTIC_ONLY = "国際的な産学連携は行っていない、国内の産学連携は行った"
+
+
+@dataclass(frozen=True)
+class Check:
+    """One recomputed number: what the report prints and what its own numbers give."""
+
+    figure: str
+    what: str
+    printed: str
+    recomputed: str
+    agrees: bool
+    explanation: str = ""
+
+
+def _frame(checks: list[Check]) -> pd.DataFrame:
+    frame = pd.DataFrame([c.__dict__ for c in checks],
+                         columns=["figure", "what", "printed", "recomputed", "agrees", "explanation"])
+    return frame.astype({"agrees": bool})
+
+
+def _with_counts(survey: Survey):
+    for number, res in sorted(survey.resources.items()):
+        table = survey.table(number)
+        if table is None:
+            continue
+        rows = table.dropna(subset=["count", "percent"])
+        if not rows.empty:
+            yield number, res, rows
+
+
+def percent_checks(survey: Survey) -> pd.DataFrame:
+    """Every printed percentage with a count, recomputed as count/n (stated n), rounded half-up."""
+    checks = []
+    for number, _, rows in _with_counts(survey):
+        for r in rows.itertuples():
+            expected = percent_of(int(r.count), int(r.n))
+            printed = round_half_up(r.percent)
+            label = f"{r.series}／{r.item}" if r.series else r.item
+            checks.append(Check(f"概要図表{number}", label, f"{printed}％（{int(r.count)}/{int(r.n)}）",
+                                f"{expected}％", printed == expected))
+    return _frame(checks)
+
+
+def consistent_bases(counts: list[int], percents: list[float], search: range) -> list[int]:
+    """Denominators in ``search`` for which every count/base rounds to its printed percent."""
+    return [b for b in search if b > 0 and all(
+        b >= c and percent_of(c, b) == round_half_up(p) for c, p in zip(counts, percents))]
+
+
+def base_explanations(survey: Survey) -> pd.DataFrame:
+    """For each figure whose percentages disagree with the stated n: which single n would fit them all."""
+    checks = []
+    for number, res, rows in _with_counts(survey):
+        for series, group in rows.groupby("series", sort=False):
+            counts = [int(c) for c in group["count"]]
+            percents = [float(p) for p in group["percent"]]
+            stated = int(group["n"].iloc[0])
+            if consistent_bases(counts, percents, range(stated, stated + 1)):
+                continue
+            bases = consistent_bases(counts, percents, range(max(1, max(counts)), 3 * stated + 1))
+            declared = res.percent_base
+            where = f"概要図表{number}" + (f"（{series}）" if series else "")
+            if bases:
+                fits = "、".join(f"n={b}" for b in bases[:5])
+                text = (f"全{len(counts)}行の割合は記載の n={stated} ではなく {fits} で割った値と一致する。"
+                        f"図の割合は記載と異なる母数で計算されたとみられる")
+                if declared in bases:
+                    text += f"（データパッケージの percent_base={declared} に記録済み）"
+            else:
+                text = "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる"
+            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", False, text))
+    return _frame(checks)
+
+
+def percent_only_bases(percents: list[float], search: range) -> list[int]:
+    """Denominators for which every printed percent equals k/base (rounded half-up) for some integer k."""
+    found = []
+    for base in search:
+        if all(percent_of(int(round(p * base / 100)), base) == round_half_up(p) for p in percents):
+            found.append(base)
+    return found
+
+
+def implied_base_checks(survey: Survey) -> pd.DataFrame:
+    """Series printed without counts: does the stated n reproduce every percentage, and which n would?"""
+    checks = []
+    for number, res in sorted(survey.resources.items()):
+        table = survey.table(number)
+        if table is None or res.question_type == "rating":
+            continue
+        for series, group in table.groupby("series", sort=False):
+            if group["count"].notna().any():
+                continue
+            percents = [float(p) for p in group["percent"].dropna()]
+            if not percents:
+                continue
+            stated = int(group["n"].iloc[0])
+            ok = bool(percent_only_bases(percents, range(stated, stated + 1)))
+            total = round(sum(percents), 1)
+            where = f"概要図表{number}" + (f"（{series}）" if series else "")
+            if ok:
+                note = "全ての割合が n の整数倍の比として再現できる"
+                smallest = f"n={stated}"
+            else:
+                fits = percent_only_bases(percents, range(1, 10 * stated + 1))
+                smallest = f"n={fits[0]}" if fits else f"{10 * stated}以下になし"
+                note = (f"記載の n では割合を再現できない。割合の合計は{total}％"
+                        + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
+                        + f"全ての値を再現できる最小の母数は {smallest}")
+            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, ok, note))
+    return _frame(checks)
+
+
+def sum_checks(survey: Survey) -> pd.DataFrame:
+    """Sums of single-choice series and of each rating item's levels (each printed value may be off by 0.05)."""
+    checks = []
+    for number, res in sorted(survey.resources.items()):
+        table = survey.table(number)
+        if table is None:
+            continue
+        for series, group in table.groupby("series", sort=False):
+            qtype = res.series_type(series)
+            if qtype == "single_choice":
+                units = [(series or "全体", group)]
+            elif qtype == "rating":
+                units = list(group.groupby("item", sort=False))
+            else:
+                continue
+            for name, rows in units:
+                known = rows["percent"].dropna().astype(float)
+                total = round(sum(known), 1)
+                tolerance = 0.05 * len(rows)
+                complete = len(known) == len(rows)
+                agrees = abs(total - 100) <= tolerance + 1e-9 if complete else total <= 100 + tolerance
+                note = "" if complete else f"{len(rows) - len(known)}個の値が不明"
+                if complete and not agrees:
+                    note = "合計が100％から丸め誤差を超えてずれている"
+                checks.append(Check(f"概要図表{number}", f"{name} の合計", f"{total}％",
+                                    "100％（丸め誤差の範囲）", agrees, note))
+    return _frame(checks)
+
+
+def _pct(value: Decimal) -> str:
+    return f"{round_half_up(value)}％"
+
+
+def _reported(survey: Survey, ident: str):
+    for fact in survey.descriptor.get("reported_in_prose", []):
+        if fact.get("id") == ident:
+            return fact
+    return None
+
+
+def international_shares(survey: Survey) -> dict[str, Decimal | int] | None:
+    """From figure 1: institutions doing international collaboration, among respondents and among collaborators."""
+    table = survey.table(1)
+    if table is None or table["count"].isna().any():
+        return None
+    counts = dict(zip(table["item"], table["count"].astype(int)))
+    if not all(k in counts for k in (*INTERNATIONAL, DOMESTIC_ONLY)):
+        return None
+    intl = sum(counts[k] for k in INTERNATIONAL)
+    anyc = intl + counts[DOMESTIC_ONLY]
+    n = int(table["n"].iloc[0])
+    return {"international": intl, "any": anyc, "n": n,
+            "share_of_respondents": Decimal(intl) * 100 / n, "share_of_collaborators": Decimal(intl) * 100 / anyc}
+
+
+def prose_checks(survey: Survey) -> pd.DataFrame:
+    """Numbers the report's text states, recomputed from the survey facts and the figures."""
+    checks = []
+    facts = survey.facts
+    if facts.get("population") and facts.get("responses"):
+        rate = Decimal(facts["responses"]) * 100 / facts["population"]
+        printed = facts.get("reported_response_rate_percent")
+        checks.append(Check("Ⅰ", f"回収率（{facts['responses']}/{facts['population']}）",
+                            f"{printed}％" if printed is not None else "—", _pct(rate),
+                            printed is None or round_half_up(rate) == round_half_up(printed)))
+    shares = international_shares(survey)
+    if shares:
+        fact = _reported(survey, "intl_share_of_respondents")
+        printed = fact["value"] if fact else None
+        ok = printed is None or round_half_up(shares["share_of_respondents"]) == round_half_up(printed)
+        note = (f"母数は図表1の回答機関 n={shares['n']}（全回答 {facts.get('responses', '—')} 機関ではない）"
+                if facts.get("responses") and facts["responses"] != shares["n"] else "")
+        checks.append(Check("Ⅲ／概要図表1", f"国際産学連携の実施割合（{shares['international']}/{shares['n']}）",
+                            f"{printed}％" if printed is not None else "—",
+                            _pct(shares["share_of_respondents"]), ok, note))
+        if facts.get("responses"):
+            alt = Decimal(shares["international"]) * 100 / facts["responses"]
+            checks.append(Check("Ⅲ／概要図表1", f"同、全回答機関を母数とした場合（{shares['international']}/{facts['responses']}）",
+                                "—", _pct(alt), True, "参考：母数の違いによる差"))
+        fact = _reported(survey, "intl_share_among_ilc_summary")
+        share = shares["share_of_collaborators"]
+        printed_text = fact.get("value") if fact else "—"
+        ok = 15 <= share < 25  # 「2割程度」
+        checks.append(Check("（１－１）／Ⅲ", f"産学連携実施機関に占める国際産学連携の割合（{shares['international']}/{shares['any']}）",
+                            str(printed_text), _pct(share), ok, "「2割程度」は15％以上25％未満と解釈"))
+    checks += _figure_base_links(survey)
+    return _frame(checks)
+
+
+def _figure_base_links(survey: Survey) -> list[Check]:
+    """Stated n's that should follow from other figures (e.g. fig. 3's n = fig. 2's 体制不足 share)."""
+    checks = []
+    fig2 = survey.resources.get(2)
+    fig3 = survey.resources.get(3)
+    if fig2 and fig3 and survey.table(3) is not None:
+        facts = {f.get("item"): f for f in fig2.meta.get("prose_facts", []) if f.get("percent") is not None}
+        n2 = (fig2.meta.get("n") or {}).get("")
+        n3 = int(survey.table(3)["n"].iloc[0])
+        lacking = next((f for item, f in facts.items() if item and "体制" in item), None)
+        if lacking and n2:
+            share = Decimal(n3) * 100 / Decimal(n2)
+            checks.append(Check("概要図表2・3", f"図表3の n={n3} ÷ 図表2の n={n2}",
+                                f"{lacking['percent']}％（本文）", _pct(share),
+                                round_half_up(share) == round_half_up(lacking["percent"]),
+                                "図表3は「十分な体制がない」と答えた機関への設問"))
+    shares = international_shares(survey)
+    for number in (11, 12):
+        table = survey.table(number)
+        if shares and table is not None:
+            for series, group in table.groupby("series", sort=False):
+                n = int(group["n"].iloc[0])
+                checks.append(Check(f"概要図表{number}", f"{series or '全体'} の n と国際産学連携実施機関数",
+                                    f"n={n}", f"{shares['international']}機関（図表1）", n <= shares["international"],
+                                    "実施機関のうち設問に回答した機関が母数" if n < shares["international"] else ""))
+    return checks
+
+
+def disagreements(survey: Survey) -> pd.DataFrame:
+    """Every check, from all audits, where the report's print and its own numbers disagree."""
+    frames = [percent_checks(survey), base_explanations(survey), implied_base_checks(survey),
+              sum_checks(survey), prose_checks(survey)]
+    allc = pd.concat(frames, ignore_index=True)
+    return allc[~allc["agrees"].astype(bool)].reset_index(drop=True)

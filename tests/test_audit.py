@@ -1,0 +1,71 @@
+"""The audit recomputes the report's numbers and explains planted inconsistencies (made-up fixtures)."""
+from __future__ import annotations
+
+import json
+
+from src import audit
+from src.datapkg import load_survey
+
+from conftest import REPO
+from fixtures.package import HEADER, write_package
+
+# counts 30/40/10 of n=80 → 37.5, 50.0, 12.5; printed as if n were 81 → 37.0, 49.4, 12.3
+WRONG_BASE = HEADER + ",A,,30,80,37.0\n,B,,40,80,49.4\n,C,,10,80,12.3\n"
+ONE_TYPO = HEADER + ",A,,30,80,37.5\n,B,,40,80,50.0\n,C,,10,80,21.5\n"
+
+
+def survey_with(tmp_path, fig3: str):
+    directory = write_package(tmp_path)
+    (directory / "fig03.csv").write_text(fig3, encoding="utf-8")
+    return load_survey(directory, strict=False)
+
+
+def test_wrong_percent_is_listed(tmp_path):
+    checks = audit.percent_checks(survey_with(tmp_path, ONE_TYPO))
+    bad = checks[~checks["agrees"]]
+    assert bad["what"].tolist() == ["C"]
+    assert bad["printed"].iloc[0].startswith("21.5") and bad["recomputed"].iloc[0] == "12.5％"
+
+
+def test_wrong_n_for_a_whole_figure_is_explained_by_the_fitting_base(tmp_path):
+    survey = survey_with(tmp_path, WRONG_BASE)
+    assert (~audit.percent_checks(survey)["agrees"]).sum() == 3
+    explained = audit.base_explanations(survey)
+    assert explained["figure"].tolist() == ["概要図表3"]
+    assert "n=81" in explained["recomputed"].iloc[0]
+    assert "n=80 ではなく n=81" in explained["explanation"].iloc[0]
+
+
+def test_a_single_typo_is_not_blamed_on_the_base(tmp_path):
+    explained = audit.base_explanations(survey_with(tmp_path, ONE_TYPO))
+    assert "どの単一の母数でも" in explained["explanation"].iloc[0]
+
+
+def test_consistent_data_has_no_disagreements(tmp_path):
+    assert audit.disagreements(load_survey(write_package(tmp_path))).empty
+
+
+def test_response_rate_is_recomputed_from_survey_facts(tmp_path):
+    directory = write_package(tmp_path, survey={"population": 200, "responses": 150, "reported_response_rate_percent": 70.0})
+    prose = audit.prose_checks(load_survey(directory))
+    row = prose[prose["what"].str.startswith("回収率")].iloc[0]
+    assert row["recomputed"] == "75.0％" and not row["agrees"]
+
+
+def test_real_report_figure4_uses_588_not_589():
+    survey = load_survey(REPO / "data")
+    explained = audit.base_explanations(survey)
+    row = explained[explained["figure"] == "概要図表4"].iloc[0]
+    assert row["printed"] == "n=589" and "n=588" in row["recomputed"]
+
+
+def test_real_report_prose_numbers_follow_from_the_figures():
+    survey = load_survey(REPO / "data")
+    prose = audit.prose_checks(survey)
+    assert prose["agrees"].all(), prose[~prose["agrees"]].to_dict("records")
+
+
+def test_audit_page_changes_with_the_data(tmp_path):
+    a = audit.disagreements(survey_with(tmp_path / "a", ONE_TYPO))
+    b = audit.disagreements(survey_with(tmp_path / "b", WRONG_BASE))
+    assert len(a) != len(b)

@@ -1,0 +1,109 @@
+"""Chart builders: every figure with data → a spec holding exactly its data, renderable offline."""
+from __future__ import annotations
+
+import json
+import struct
+
+import pandas as pd
+import pytest
+
+from src import charts, render
+from src.datapkg import load_survey
+from src.figures import REGISTRY
+
+from conftest import REPO
+from fixtures.package import write_package
+
+SURVEY = load_survey(REPO / "data")
+WITH_DATA = [n for n in REGISTRY if SURVEY.table(n) is not None]
+
+
+def spec_rows(spec: dict) -> list[dict]:
+    """The rows of the chart's main dataset (the one that carries the figure's items)."""
+    datasets = [rows for rows in spec.get("datasets", {}).values() if rows and "item" in rows[0]]
+    assert datasets, "no dataset with items in the spec"
+    return max(datasets, key=len)
+
+
+def test_the_real_data_has_figures_to_draw():
+    assert len(WITH_DATA) >= 9
+
+
+@pytest.mark.parametrize("number", WITH_DATA)
+def test_spec_holds_exactly_the_data_file_values(number):
+    table = SURVEY.table(number)
+    spec = charts.figure_chart(SURVEY, number).to_dict()
+    rows = spec_rows(spec)
+    assert [r["item"] for r in rows] == table["item"].tolist()          # same items, same order
+    assert [r["series"] for r in rows] == table["series"].tolist()
+    assert [r["level"] for r in rows] == table["level"].tolist()
+    assert [r["n"] for r in rows] == table["n"].astype(int).tolist()
+    expected = [None if pd.isna(p) else float(p) for p in table["percent"]]
+    assert [r["percent_value"] for r in rows] == expected
+    assert spec["usermeta"] == {"figure": number}
+    assert "title" not in spec                    # the book's caption is the title
+    assert spec["description"].strip()
+
+
+@pytest.mark.parametrize("number", WITH_DATA)
+def test_spec_survives_a_json_round_trip(number):
+    spec = charts.figure_chart(SURVEY, number).to_dict()
+    assert json.loads(json.dumps(spec)) == spec
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", data[16:24])
+
+
+@pytest.mark.parametrize("number", WITH_DATA)
+def test_png_renders_at_the_expected_size(number):
+    spec = charts.figure_chart(SURVEY, number).to_dict()
+    width, height = png_size(render.spec_to_png(spec))
+    rows = SURVEY.table(number)["item"].nunique()
+    assert 600 <= width <= 2400
+    assert height >= rows * 20 * render.PNG_SCALE      # one readable band per item
+    svg = render.spec_to_svg(spec)
+    assert svg.startswith("<svg") and 'aria-label="' in svg and "<text" in svg
+
+
+@pytest.mark.parametrize("text", [
+    "国際的な契約等の事務手続きに対応できるような、高度な技術を持った内部スタッフや外部専門家がいない（少ない）",
+    "その他", "", "ABC def（括弧）、読点。" * 5,
+])
+def test_wrapping_keeps_every_character(text):
+    lines = charts.wrap_label(text, width=12)
+    assert "".join(lines) == text
+    assert all(len(line) <= 13 for line in lines)
+    assert not any(line[:1] in "）、。" for line in lines[1:])
+
+
+def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
+    survey = load_survey(write_package(tmp_path))
+    result = charts.figure_chart(survey, 5)
+    assert isinstance(result, charts.NotPublished)
+    assert "公表されていません" in result._repr_html_()
+
+
+def test_fixture_tables_draw_every_kind(tmp_path):
+    survey = load_survey(write_package(tmp_path))
+    for number in (1, 3, 16):
+        spec = charts.figure_chart(survey, number).to_dict()
+        assert spec_rows(spec)
+        png_size(render.spec_to_png(spec))
+
+
+def test_rating_segments_are_centred_on_the_neutral_level(tmp_path):
+    survey = load_survey(write_package(tmp_path))
+    rows = spec_rows(charts.figure_chart(survey, 16).to_dict())
+    item1 = [r for r in rows if r["item"] == "項目1"]
+    neutral = item1[2]
+    assert neutral["x0"] == pytest.approx(-neutral["x1"])               # straddles zero
+    assert item1[0]["x0"] == pytest.approx(-(10 + 20 + 15))             # left edge = negatives + half neutral
+    assert item1[-1]["x1"] == pytest.approx(20 + 20 + 15)
+
+
+def test_labels_cannot_break_out_of_the_script(tmp_path):
+    html = render.embed_html({"data": {"values": [{"item": "</script><script>alert(1)</script>"}]}})
+    assert "</script><script>alert(1)" not in html
+    assert html.count("</script>") == 1
