@@ -132,7 +132,9 @@ def describe(df: pd.DataFrame, kind_text: str) -> str:
     """One sentence for screen readers, computed from the data."""
     top = _top(df)
     items = df["item"].nunique()
-    lead = f"「{top['item']}」が{fmt_pct(top['percent'])}で最も多い" if top is not None else "値は公表されていない"
+    where = f"{top['series']}では" if top is not None and df["series"].nunique() > 1 else ""
+    lead = (f"{where}「{top['item']}」が{fmt_pct(top['percent'])}で最も多い" if top is not None
+            else "値は公表されていない")
     return f"{kind_text}（{items}項目、{_n_text(df)}）。{lead}。"
 
 
