@@ -40,8 +40,10 @@ def _frame(checks: list[Check]) -> pd.DataFrame:
     return frame.astype({"agrees": bool})
 
 
-def _with_counts(survey: Survey):
+def _with_counts(survey: Survey, figures=None):
     for number, res in sorted(survey.resources.items()):
+        if figures is not None and number not in figures:
+            continue
         table = survey.table(number)
         if table is None:
             continue
@@ -69,10 +71,10 @@ def consistent_bases(counts: list[int], percents: list[float], search: range) ->
         b >= c and percent_of(c, b) == round_half_up(p) for c, p in zip(counts, percents))]
 
 
-def base_explanations(survey: Survey) -> pd.DataFrame:
+def base_explanations(survey: Survey, figures: list[int] | None = None) -> pd.DataFrame:
     """For each figure whose percentages disagree with the stated n: which single n would fit them all."""
     checks = []
-    for number, res, rows in _with_counts(survey):
+    for number, res, rows in _with_counts(survey, figures):
         for series, group in rows.groupby("series", sort=False):
             counts = [int(c) for c in group["count"]]
             percents = [float(p) for p in group["percent"]]

@@ -222,7 +222,7 @@ def base_note(survey: Survey, number: int) -> str:
     """A sentence on the denominator of a figure's percentages, from the audit."""
     from .audit import base_explanations
 
-    found = base_explanations(survey)
+    found = base_explanations(survey, figures=[number])
     rows = found[found["figure"].str.startswith(f"概要図表{number}")]
     if rows.empty:
         return "この図の割合は、すべてキャプションの n から再計算した値と一致します"
@@ -331,6 +331,10 @@ def checksums_table(data_dir: str | Path):
 
     import pandas as pd
 
+    from .datapkg import record_read
+
     files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
+    for p in files:
+        record_read(p)   # the page shows every file's hash: rebuild it when any file changes
     return pd.DataFrame([{"ファイル": p.name, "バイト数": f"{p.stat().st_size:,}",
                           "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files])

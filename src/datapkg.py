@@ -77,7 +77,8 @@ def percent_of(count: int, base: int) -> Decimal:
     return round_half_up(Decimal(count) * 100 / Decimal(base))
 
 
-def _record_read(path: Path) -> None:
+def record_read(path: Path) -> None:
+    """Note that a data file was read (the pipeline re-executes a chapter when such a file changes)."""
     deps = os.environ.get(DEPS_ENV)
     if deps:
         with open(deps, "a", encoding="utf-8") as fh:
@@ -106,7 +107,7 @@ def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Proble
     if not path.exists():
         return None, [Problem(DESCRIPTOR, f"missing in {directory}",
                               "copy data/datapackage.json into the directory and edit its resources")]
-    _record_read(path)
+    record_read(path)
     text, problems = _decode(path, path.read_bytes())
     if text is None:
         return None, problems
@@ -341,7 +342,7 @@ def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, p
     for res in resources:
         if not res.published:
             continue
-        _record_read(res.path)
+        record_read(res.path)
         text, decode_problems = _decode(res.path, res.path.read_bytes())
         problems += decode_problems
         if text is None:

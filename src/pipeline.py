@@ -160,6 +160,8 @@ def execute_task(task: Task) -> Result:
             raise BuildError(f"chapter {task.docname} ({task.source.name}) could not run: "
                              f"{type(exc).__name__}: {exc}") from None
         _fold_parameter_cells(nb)
+        for index, cell in enumerate(nb.cells):
+            cell.id = f"cell-{index:03d}"      # jupytext and papermill pick random ids: keep builds identical
         for key in ("input_path", "output_path"):
             nb.metadata.get("papermill", {}).pop(key, None)
         nbformat.write(nb, work / "notebook.ipynb")
@@ -232,6 +234,9 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
 
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     """Execute the chapters whose cache is stale, in parallel; every failure is reported."""
+    for stale in {t.cache_dir.parent for t in tasks}:
+        for leftover in stale.glob("run-*") if stale.exists() else []:
+            shutil.rmtree(leftover, ignore_errors=True)   # from an interrupted build
     todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
     log(f"chapters: {len(tasks)} in the book, {len(todo)} to execute, {len(results)} unchanged (cached)")
@@ -259,18 +264,24 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
 
 # --------------------------------------------------------------------------- staging + sphinx
 
-def _write_if_changed(path: Path, data: bytes) -> None:
-    """Leave unchanged files untouched so Sphinx re-reads only what changed."""
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Leave unchanged files untouched so Sphinx re-reads only what changed; True if written."""
     if path.exists() and path.read_bytes() == data:
-        return
+        return False
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
+    return True
 
 
 def _sync_tree(src: Path, dest: Path) -> None:
     for path in src.rglob("*"):
         if path.is_file():
             _write_if_changed(dest / path.relative_to(src), path.read_bytes())
+
+
+def stage_digest(stage: Path) -> str:
+    """Hash of the whole staged book: equal digests mean Sphinx would produce the same site."""
+    return tree_digest([p for p in stage.rglob("*") if p.is_file()], stage)
 
 
 def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> None:
@@ -361,12 +372,21 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
     results = run_tasks(tasks, jobs, log)
     stage = build_dir / "stage"
     stage_book(root, tasks, stage, data_dir)
-    t0 = time.perf_counter()
-    html = run_sphinx(stage, build_dir / "sphinx", quiet)
-    log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")
-    publish(html, target)
-    executed = sum(r.executed for r in results)
-    log(f"done in {time.perf_counter() - started:.1f} s ({executed} chapter(s) executed): {target / 'index.html'}")
+    digest = stage_digest(stage)
+    record_file = build_dir / "last-build.json"
+    last = json.loads(record_file.read_text(encoding="utf-8")) if record_file.exists() else {}
+    if last.get("stage_digest") == digest and target.is_dir():
+        log("sphinx: nothing changed since the published site; kept it")
+    else:
+        t0 = time.perf_counter()
+        html = run_sphinx(stage, build_dir / "sphinx", quiet)
+        log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")
+        publish(html, target)
+    executed = sorted(r.docname for r in results if r.executed)
+    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed,
+              "seconds": {r.docname: round(r.seconds, 2) for r in results if r.executed}}
+    record_file.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+    log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target
 
 

@@ -1,0 +1,150 @@
+"""Rebuilding: nothing lost on failure, incremental on content, deterministic, glue follows the data."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+from bs4 import BeautifulSoup
+
+from conftest import REPO, copy_book_sources, run_build
+
+UNRELATED_TO_FIG15 = {"chapters/01_method", "chapters/02_status", "chapters/03_non_adopters", "chapters/04_projects",
+                      "chapters/code"}
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def last_build(build_dir: Path) -> dict:
+    return json.loads((build_dir / "last-build.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def base_build(tmp_path_factory, data_copy):
+    """A second clean build from the same data directory as the session's clean build."""
+    build_dir = tmp_path_factory.mktemp("base") / "_build"
+    proc = run_build(data_copy, build_dir)
+    assert proc.returncode == 0, proc.stderr
+    return build_dir
+
+
+@pytest.fixture
+def built_copy(tmp_path, base_build) -> Path:
+    """A private copy of the base build (cache and site) that a test may rebuild."""
+    dest = tmp_path / "_build"
+    shutil.copytree(base_build, dest, symlinks=True)
+    return dest
+
+
+def test_noop_rebuild_executes_nothing_and_keeps_the_site(built_copy, data_copy):
+    before = tree_hashes(built_copy / "html")
+    proc = run_build(data_copy, built_copy)
+    assert proc.returncode == 0, proc.stderr
+    assert last_build(built_copy)["executed"] == []
+    assert "0 to execute" in proc.stdout
+    assert tree_hashes(built_copy / "html") == before
+
+
+def test_bad_data_fails_before_any_chapter_runs_and_keeps_the_old_site(built_copy, data_copy, tmp_path):
+    bad = tmp_path / "bad-data"
+    shutil.copytree(data_copy, bad)
+    csv = bad / "fig12.csv"
+    csv.write_text(csv.read_text(encoding="utf-8").replace(",31,108,", ",310,108,"), encoding="utf-8")
+    (bad / "notes.csv").write_text("a,b\n", encoding="utf-8")
+    before = tree_hashes(built_copy / "html")
+    proc = run_build(bad, built_copy)
+    assert proc.returncode != 0
+    assert "fig12.csv, line 2, field 'count': count 310 is larger than n 108" in proc.stderr
+    assert "notes.csv: is not listed in datapackage.json" in proc.stderr
+    assert "chapters:" not in proc.stdout          # validation stops the build before execution
+    assert tree_hashes(built_copy / "html") == before
+
+
+def test_failing_chapter_keeps_the_old_site_byte_identical(built_copy, data_copy, tmp_path):
+    root = copy_book_sources(tmp_path / "book")
+    chapter = root / "chapters" / "02_status.md"
+    chapter.write_text(chapter.read_text(encoding="utf-8") + "\n```{code-cell} ipython3\n1 / 0\n```\n",
+                       encoding="utf-8")
+    before = tree_hashes(built_copy / "html")
+    proc = run_build(data_copy, built_copy, root)
+    assert proc.returncode != 0
+    assert "chapters/02_status" in proc.stderr and "ZeroDivisionError" in proc.stderr
+    assert tree_hashes(built_copy / "html") == before
+
+
+def test_interrupted_build_keeps_the_old_site(built_copy, data_copy, tmp_path):
+    other = tmp_path / "other-data"            # another directory: every chapter must run again
+    shutil.copytree(data_copy, other)
+    before = tree_hashes(built_copy / "html")
+    cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(other), "--build-dir", str(built_copy)]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.time() + 60
+    while time.time() < deadline and not list((built_copy / "cache").glob("run-*")):
+        time.sleep(0.05)                       # wait until chapters are executing
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode != 0
+    assert tree_hashes(built_copy / "html") == before
+    # the next build cleans up and succeeds
+    proc = run_build(other, built_copy)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _comparable(nb_path: Path) -> dict:
+    """An executed notebook without timing metadata."""
+    nb = nbformat.read(nb_path, as_version=4)
+    nb.metadata.pop("papermill", None)
+    for cell in nb.cells:
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    return nb
+
+
+def test_two_clean_builds_are_identical(clean_build, base_build):
+    first = sorted((clean_build.stage / "chapters").glob("*.ipynb"))
+    assert first
+    for nb_path in first:
+        other = base_build / "stage" / "chapters" / nb_path.name
+        assert _comparable(nb_path) == _comparable(other), f"{nb_path.name} differs between two clean builds"
+    specs = sorted((clean_build.stage / "_static" / "figures").glob("*.svg"))
+    assert specs
+    for svg in specs:
+        assert svg.read_bytes() == (base_build / "stage" / "_static" / "figures" / svg.name).read_bytes()
+
+
+def page_text(html: Path) -> str:
+    """The article's text with all white space removed (Japanese has no word spaces)."""
+    soup = BeautifulSoup(html.read_text(encoding="utf-8"), "html.parser")
+    return "".join((soup.find("article") or soup).get_text().split())
+
+
+def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_path, data_copy):
+    data = tmp_path / "data"
+    shutil.copytree(data_copy, data)
+    build_dir = tmp_path / "_build"
+    assert run_build(data, build_dir).returncode == 0
+    page = build_dir / "html" / "chapters" / "05_institutions.html"
+    assert "「為替リスクを伴う」が91.3％" not in page_text(page)
+
+    csv = data / "fig15.csv"                   # make another burden lead: 95 of 104 institutions
+    csv.write_text(csv.read_text(encoding="utf-8").replace("為替リスクを伴う,,16,104,15.4", "為替リスクを伴う,,95,104,91.3"),
+                   encoding="utf-8")
+    proc = run_build(data, build_dir)
+    assert proc.returncode == 0, proc.stderr
+    executed = set(last_build(build_dir)["executed"])
+    assert "chapters/05_institutions" in executed and "chapters/06_discussion" in executed
+    assert not executed & UNRELATED_TO_FIG15, executed & UNRELATED_TO_FIG15
+    assert "「為替リスクを伴う」が91.3％と突出" in page_text(page)
+    assert "91.3%" in (build_dir / "html" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
