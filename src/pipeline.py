@@ -90,7 +90,12 @@ class Task:
     source: Path          # the MyST-Markdown chapter
     parameters: dict
     key: str              # hash of source + code + parameters
-    cache_dir: Path       # holds notebook.ipynb, assets/ and deps.json of the last good run
+    build_dir: Path
+
+    @property
+    def cache_dir(self) -> Path:
+        """Holds notebook.ipynb, assets/ and deps.json of the chapter's last good run."""
+        return self.build_dir / "cache" / self.docname.replace("/", "__")
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,8 @@ def execute_task(task: Task) -> Result:
         for key in ("input_path", "output_path"):
             nb.metadata.get("papermill", {}).pop(key, None)
         nbformat.write(nb, work / "notebook.ipynb")
-        render.export_figures(nb, work / "assets", Path(task.parameters["data_dir"]))
+        render.export_figures(nb, work / "assets", Path(task.parameters["data_dir"]),
+                              cache_dir=task.build_dir / "figcache")
         files = sorted({line for line in deps_file.read_text(encoding="utf-8").splitlines() if line})
         deps = {"key": task.key, "files": {f: sha256_file(Path(f)) for f in files}}
         (work / "deps.json").write_text(json.dumps(deps, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -227,9 +233,15 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
         key = sha256_bytes(json.dumps(
             {"source": sha256_file(source), "code": code, "params": params, "docname": docname},
             sort_keys=True).encode())
-        cache_dir = build_dir / "cache" / docname.replace("/", "__")
-        tasks.append(Task(docname, source, params, key, cache_dir))
+        tasks.append(Task(docname, source, params, key, build_dir))
     return tasks
+
+
+def _last_seconds(task: Task) -> float:
+    """How long the chapter took the last time it ran (0 if unknown)."""
+    record = task.build_dir / "last-build.json"
+    timings = json.loads(record.read_text(encoding="utf-8")).get("timings", {}) if record.exists() else {}
+    return float(timings.get(task.docname, 0))
 
 
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
@@ -238,6 +250,7 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
         for leftover in stale.glob("run-*") if stale.exists() else []:
             shutil.rmtree(leftover, ignore_errors=True)   # from an interrupted build
     todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
+    todo.sort(key=lambda t: -_last_seconds(t))       # longest first: shortest wall time on few cores
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
     log(f"chapters: {len(tasks)} in the book, {len(todo)} to execute, {len(results)} unchanged (cached)")
     if not todo:
@@ -383,8 +396,8 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
         log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")
         publish(html, target)
     executed = sorted(r.docname for r in results if r.executed)
-    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed,
-              "seconds": {r.docname: round(r.seconds, 2) for r in results if r.executed}}
+    timings = dict(last.get("timings", {}), **{r.docname: round(r.seconds, 2) for r in results if r.executed})
+    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings}
     record_file.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import json
+import os
 import shutil
 from functools import lru_cache
 from pathlib import Path
@@ -116,16 +117,32 @@ def figure_specs(nb) -> dict[int, dict[str, Any]]:
     return found
 
 
-def export_figures(nb, out_dir: Path, data_dir: Path) -> list[Path]:
+def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, bytes]:
+    """SVG and PNG bytes of a spec; cached by the spec's content (unchanged figures are not redrawn)."""
+    if cache_dir is None:
+        return spec_to_svg(spec).encode("utf-8"), spec_to_png(spec)
+    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+    svg_path, png_path = cache_dir / f"{key}.svg", cache_dir / f"{key}.png"
+    if not (svg_path.exists() and png_path.exists()):
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        for path, data in ((svg_path, spec_to_svg(spec).encode("utf-8")), (png_path, spec_to_png(spec))):
+            tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+    return svg_path.read_bytes(), png_path.read_bytes()
+
+
+def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = None) -> list[Path]:
     """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``; returns the files."""
     written = []
     for number, spec in sorted(figure_specs(nb).items()):
         out_dir.mkdir(parents=True, exist_ok=True)
         stem = figure_file_stem(number)
+        svg_bytes, png_bytes = _rendered(spec, cache_dir)
         svg = out_dir / f"{stem}.svg"
-        svg.write_text(spec_to_svg(spec), encoding="utf-8")
+        svg.write_bytes(svg_bytes)
         png = out_dir / f"{stem}.png"
-        png.write_bytes(spec_to_png(spec))
+        png.write_bytes(png_bytes)
         written += [svg, png]
         source_csv = data_dir / f"{stem}.csv"
         if source_csv.exists():

@@ -60,3 +60,17 @@ def clean_build(tmp_path_factory, data_copy) -> Build:
     proc = run_build(data_copy, build_dir)
     assert proc.returncode == 0, f"build failed:\n{proc.stdout}\n{proc.stderr}"
     return Build(build_dir, data_copy, proc)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Debian Chromium for the whole session (Playwright allows one sync driver per process)."""
+    from playwright.sync_api import sync_playwright
+
+    from browser import CHROMIUM_ARGS, chromium_path
+
+    executable = chromium_path()
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -7,21 +7,10 @@ from src.datapkg import load_survey
 from src.figures import REGISTRY
 from src.pipeline import toc_chapters
 
-from browser import CHROMIUM_ARGS, chromium_path, file_url, open_page
+from browser import file_url, open_page
 from conftest import REPO
 
 CHAPTERS = toc_chapters(REPO)
-
-
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    executable = chromium_path()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def expected_charts(build, docname: str) -> int:

@@ -1,0 +1,83 @@
+"""Chapters: every figure in place with caption, anchor and downloads; no number typed into the prose."""
+from __future__ import annotations
+
+import re
+
+import jupytext
+import pytest
+from bs4 import BeautifulSoup
+
+from src.datapkg import load_survey
+from src.figures import REGISTRY
+from src.pipeline import toc_chapters
+
+from conftest import REPO
+
+CHAPTERS = toc_chapters(REPO)
+SURVEY = load_survey(REPO / "data")
+
+
+@pytest.mark.parametrize("number", sorted(REGISTRY))
+def test_every_figure_is_on_its_chapter_page(clean_build, number):
+    spec = REGISTRY[number]
+    soup = BeautifulSoup((clean_build.html / f"{spec.chapter}.html").read_text(encoding="utf-8"), "html.parser")
+    figure = soup.find(id=spec.label)
+    assert figure is not None and figure.name == "figure", f"no anchor #{spec.label}"
+    caption = figure.find("figcaption").get_text(" ", strip=True)
+    assert caption.startswith(f"概要図表{number} ") and SURVEY.resource(number).title in caption
+    stem = f"fig{number:02d}"
+    if SURVEY.table(number) is not None:
+        assert figure.select(".vega-chart")
+        links = [a["href"] for a in soup.select(".figure-downloads a")]
+        for ext in ("csv", "svg", "png"):
+            href = f"../_static/figures/{stem}.{ext}"
+            assert href in links and (clean_build.html / "_static/figures" / f"{stem}.{ext}").exists()
+        assert soup.find("summary", string=re.compile(f"データ表（概要図表{number}）"))
+    else:
+        assert figure.select(".not-published")
+        assert f"{stem}.csv" in soup.get_text()           # how to supply the table
+
+
+def test_figure_code_cells_are_one_short_folded_call():
+    for docname in CHAPTERS:
+        nb = jupytext.read(REPO / f"{docname}.md")
+        for cell in nb.cells:
+            if "show_figure(" in cell.source and cell.cell_type == "code":
+                assert cell.source.strip().count("\n") == 0, cell.source
+                assert "hide-input" in cell.metadata.get("tags", [])
+
+
+def test_cross_references_resolve(clean_build):
+    for docname in CHAPTERS:
+        soup = BeautifulSoup((clean_build.html / f"{docname}.html").read_text(encoding="utf-8"), "html.parser")
+        for a in soup.select("a.reference.internal"):
+            target = a["href"].split("#")[0]
+            if target:
+                assert (clean_build.html / docname).parent.joinpath(target).resolve().exists(), (docname, a["href"])
+
+
+# Digits may appear in prose only inside glue/ref/doc roles, code, labels and these citation tokens.
+ALLOWED = [r"No\.145", r"2017", r"概要図表\d+([〜・]\d+)?", r"Ⅱ-\d", r"fig-\d+", r"[（(][０-９]+－[０-９]+[）)]",
+           r"UTF-8", r"小数第1位", r"1年あたり", r"1行", r"\d+つ"]
+ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
+
+
+def prose_numbers(text: str) -> list[str]:
+    text = re.sub(r"```.*?```", "", text, flags=re.S)          # code cells and directives
+    text = ROLE.sub("", text)
+    text = re.sub(r"`[^`]*`", "", text)                          # inline code
+    text = re.sub(r"^\(.+\)=$", "", text, flags=re.M)            # labels
+    text = re.sub(r"^---.*?---", "", text, count=1, flags=re.S)  # front matter
+    for pattern in ALLOWED:
+        text = re.sub(pattern, "", text)
+    return re.findall(r"[0-9０-９]+(?:[.．][0-9０-９]+)?\s*(?:％|%|機関|件|割|ポイント)?", text)
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_no_number_is_typed_into_chapter_prose(docname):
+    assert prose_numbers((REPO / f"{docname}.md").read_text(encoding="utf-8")) == []
+
+
+def test_the_prose_scan_catches_typed_numbers():
+    assert prose_numbers("回答は 793 機関で、13.9％が実施") == ["793 機関", "13.9％"]
+    assert prose_numbers("回答は {glue:text}`responses` 機関（概要図表1）") == []

@@ -1,0 +1,74 @@
+"""A book built from fixture data (made-up values, written here, never in data/):
+untrusted labels stay text, and a figure the summary does not publish draws once its table exists."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from bs4 import BeautifulSoup
+
+from browser import file_url, open_page
+from conftest import run_build
+
+SCRIPT = "<script>alert(1)</script>"
+IMG = "<img src=x onerror=\"window.__pwned=1\">"
+# Made-up table for figure 5 (the summary prints no numbers for it).
+FIG05 = "series,item,level,count,n,percent\n,架空の選択肢甲,,50,100,50.0\n,架空の選択肢乙,,30,100,30.0\n,架空の選択肢丙,,10,100,10.0\n"
+
+
+@pytest.fixture(scope="module")
+def fixture_book(tmp_path_factory, data_copy):
+    data = tmp_path_factory.mktemp("fixture") / "data"
+    shutil.copytree(data_copy, data)
+    fig03 = data / "fig03.csv"
+    text = fig03.read_text(encoding="utf-8")
+    text = text.replace("海外企業等のニーズを探索する内部スタッフや外部専門家がいない（少ない）", SCRIPT)
+    text = text.replace(",その他,", f",\"{IMG.replace(chr(34), chr(34) * 2)}\",")
+    fig03.write_text(text, encoding="utf-8")
+    (data / "fig05.csv").write_text(FIG05, encoding="utf-8")
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    fig05 = package["resources"][4]
+    fig05.pop("data")
+    fig05.update(path="fig05.csv", published=True)
+    (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    build_dir = data.parent / "_build"
+    proc = run_build(data, build_dir)
+    assert proc.returncode == 0, proc.stderr
+    return build_dir / "html"
+
+
+def test_labels_are_escaped_in_the_html(fixture_book):
+    html = (fixture_book / "chapters" / "03_non_adopters.html").read_text(encoding="utf-8")
+    assert SCRIPT not in html and "<img src=x" not in html
+    soup = BeautifulSoup(html, "html.parser")
+    text = soup.get_text()
+    assert SCRIPT in text                     # the data table and the prose show it literally
+    assert soup.select("table.figure-data") and SCRIPT in soup.select("table.figure-data")[0].get_text()
+
+
+def test_injected_labels_run_nothing_in_the_browser(browser, fixture_book):
+    dialogs = []
+    page, visit = open_page(browser, file_url(fixture_book / "chapters" / "03_non_adopters.html"))
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.reload()                      # the listener is attached: load again
+    page.wait_for_function("document.querySelectorAll('.vega-chart svg').length >= 2", timeout=30000)
+    page.wait_for_timeout(300)
+    assert dialogs == []
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("document.querySelectorAll('img[src=\"x\"]').length") == 0
+    chart_text = page.evaluate(
+        "Array.from(document.querySelectorAll('.vega-chart svg text')).map(t => t.textContent).join('')")
+    assert SCRIPT in chart_text and "onerror" in chart_text
+    assert visit.console_errors == []
+
+
+def test_supplied_table_for_an_unpublished_figure_draws_its_chart(fixture_book):
+    soup = BeautifulSoup((fixture_book / "chapters" / "04_projects.html").read_text(encoding="utf-8"), "html.parser")
+    figure = soup.find(id="fig-05")
+    assert figure is not None and figure.select(".vega-chart")
+    assert "架空の選択肢甲" in figure.get_text() or "架空の選択肢甲" in soup.get_text()
+    assert not figure.select(".not-published")
+    assert (fixture_book / "_static" / "figures" / "fig05.png").exists()
+    other = soup.find(id="fig-06")                 # still unpublished: still the note
+    assert other.select(".not-published")
