@@ -254,7 +254,11 @@ def _figure_base_links(survey: Survey) -> list[Check]:
 
 def disagreements(survey: Survey) -> pd.DataFrame:
     """Every check, from all audits, where the report's print and its own numbers disagree."""
-    frames = [percent_checks(survey), base_explanations(survey), implied_base_checks(survey),
-              sum_checks(survey), prose_checks(survey)]
+    percents, bases = percent_checks(survey), base_explanations(survey)
+    for row in bases.itertuples():
+        # a row the whole-figure base explains gets that explanation
+        same = (percents["figure"] == row.figure) & ~percents["agrees"] & (percents["explanation"] == "")
+        percents.loc[same, "explanation"] = f"図全体の割合が {row.recomputed} で割った値と一致する（母数の違い）"
+    frames = [percents, bases, implied_base_checks(survey), sum_checks(survey), prose_checks(survey)]
     allc = pd.concat(frames, ignore_index=True)
     return allc[~allc["agrees"].astype(bool)].reset_index(drop=True)

@@ -285,7 +285,7 @@ class NotPublished:
     def _repr_html_(self) -> str:
         from html import escape
 
-        return (f'<div class="not-published" role="note"><p><strong>概要図表{self.number}の数値は公表されていません。'
+        return (f'<div class="not-published" role="note"><p><strong>概要図表{self.number}の表は公表されていません。'
                 f"</strong>{escape(self.reason)}</p></div>")
 
 
@@ -295,8 +295,11 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
     res: Resource = survey.resource(number)
     table = survey.table(number)
     if table is None or table.empty or table["percent"].isna().all():
-        reason = ("報告書の概要にはこの図表の数値が掲載されていません。"
-                  f"表を {res.name}.csv として用意すると、この場所にグラフが描かれます。")
+        if res.meta.get("published_sequence"):
+            reason = ("概要には値が印字されていますが、どの値がどの項目・段階のものかを示すラベルがないため、"
+                      "表に復元できません。本文が述べている結果は上の文章のとおりです。")
+        else:
+            reason = "報告書の概要にはこの図表の数値が掲載されていないため、グラフは描けません。本文が述べている結果は上の文章のとおりです。"
         return NotPublished(number, res.title, reason, res.meta.get("prose_facts", []))
     if spec.kind == SHARE:
         return share_chart(table, number=number)

@@ -82,7 +82,7 @@ def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
     survey = load_survey(write_package(tmp_path))
     result = charts.figure_chart(survey, 5)
     assert isinstance(result, charts.NotPublished)
-    assert "公表されていません" in result._repr_html_()
+    assert "表は公表されていません" in result._repr_html_()
 
 
 def test_fixture_tables_draw_every_kind(tmp_path):
