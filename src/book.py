@@ -104,9 +104,10 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
 
     spec = figure_spec(number)
     stem = f"fig{number:02d}"
-    parts = []
+    res = survey.resource(number)
+    source = "; ".join(s.get("title", "") for s in res.meta.get("sources", [])) or "NISTEP DISCUSSION PAPER No.145"
+    parts = [f'<p class="figure-source">出典：{escape(source)}。グラフはこのサイトがデータから作成。</p>']
     if isinstance(chart, NotPublished):
-        res = survey.resource(number)
         parts.append(
             '<div class="admonition note not-published-howto"><p class="admonition-title">表を用意すると描画されます</p>'
             f"<p><code>{escape(stem)}.csv</code>（列：<code>series,item,level,count,n,percent</code>）をデータディレクトリに置き、"

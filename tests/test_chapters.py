@@ -26,6 +26,8 @@ def test_every_figure_is_on_its_chapter_page(clean_build, number):
     caption = figure.find("figcaption").get_text(" ", strip=True)
     assert caption.startswith(f"概要図表{number} ") and SURVEY.resource(number).title in caption
     stem = f"fig{number:02d}"
+    sources = [p.get_text() for p in soup.select("p.figure-source")]
+    assert any(f"概要図表{number}。" in text for text in sources)
     if SURVEY.table(number) is not None:
         assert figure.select(".vega-chart")
         links = [a["href"] for a in soup.select(".figure-downloads a")]
