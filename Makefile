@@ -25,7 +25,7 @@ book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-serve:  ## serve _build/html on http://localhost:$(PORT)
+serve:  ## serve _build/html on http://localhost:8000 (PORT=n for another port)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
 bench: $(VENV)/.installed  ## time clean, no-op and one-CSV rebuilds

@@ -15,7 +15,7 @@ from myst_nb import glue
 from . import render
 from .datapkg import Survey, load_survey, round_half_up
 
-__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "first", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table"]
+__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "first", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table", "glue_comparison"]
 
 
 def open_survey(data_dir: str | Path) -> Survey:
@@ -339,3 +339,9 @@ def checksums_table(data_dir: str | Path):
         record_read(p)   # the page shows every file's hash: rebuild it when any file changes
     return pd.DataFrame([{"ファイル": p.name, "バイト数": f"{p.stat().st_size:,}",
                           "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files])
+
+
+def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです") -> str:
+    """Glue the phrase that is true of a compared with b, so a comparison in the prose follows the data."""
+    a, b = round_half_up(a), round_half_up(b)
+    return glue_text(name, higher if a > b else lower if a < b else same)
