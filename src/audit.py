@@ -9,6 +9,7 @@ Everything is computed from the data: the audit page changes when the data does.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -168,11 +169,14 @@ def _pct(value: Decimal) -> str:
     return f"{round_half_up(value)}％"
 
 
-def _reported(survey: Survey, ident: str):
-    for fact in survey.descriptor.get("reported_in_prose", []):
-        if fact.get("id") == ident:
-            return fact
-    return None
+def rough_share_bounds(text: str) -> tuple[int | None, int | None]:
+    """「N割程度」 → the percentages it covers (N×10 ± 5); (None, None) for other wording."""
+    match = re.search(r"([0-9０-９一二三四五六七八九])割", text)
+    if not match:
+        return None, None
+    digit = match.group(1)
+    tenths = int(digit) if digit.isdigit() else "一二三四五六七八九".index(digit) + 1
+    return tenths * 10 - 5, tenths * 10 + 5
 
 
 def international_shares(survey: Survey) -> dict[str, Decimal | int] | None:
@@ -202,7 +206,7 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
                             printed is None or round_half_up(rate) == round_half_up(printed)))
     shares = international_shares(survey)
     if shares:
-        fact = _reported(survey, "intl_share_of_respondents")
+        fact = survey.reported("intl_share_of_respondents")
         printed = fact["value"] if fact else None
         ok = printed is None or round_half_up(shares["share_of_respondents"]) == round_half_up(printed)
         note = (f"母数は図表1の回答機関 n={shares['n']}（全回答 {facts.get('responses', '—')} 機関ではない）"
@@ -214,12 +218,14 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
             alt = Decimal(shares["international"]) * 100 / facts["responses"]
             checks.append(Check("Ⅲ／概要図表1", f"同、全回答機関を母数とした場合（{shares['international']}/{facts['responses']}）",
                                 "—", _pct(alt), True, "参考：母数の違いによる差"))
-        fact = _reported(survey, "intl_share_among_ilc_summary")
+        fact = survey.reported("intl_share_among_ilc_summary")
         share = shares["share_of_collaborators"]
-        printed_text = fact.get("value") if fact else "—"
-        ok = 15 <= share < 25  # 「2割程度」
+        printed_text = str(fact.get("value")) if fact else "—"
+        low, high = rough_share_bounds(printed_text)
+        ok = low is None or low <= share < high
+        note = f"「{printed_text}」は{low}％以上{high}％未満と解釈" if low is not None else ""
         checks.append(Check("（１－１）／Ⅲ", f"産学連携実施機関に占める国際産学連携の割合（{shares['international']}/{shares['any']}）",
-                            str(printed_text), _pct(share), ok, "「2割程度」は15％以上25％未満と解釈"))
+                            printed_text, _pct(share), ok, note))
     checks += _figure_base_links(survey)
     return _frame(checks)
 
@@ -257,7 +263,11 @@ def disagreements(survey: Survey) -> pd.DataFrame:
     percents, bases = percent_checks(survey), base_explanations(survey)
     for row in bases.itertuples():
         # a row the whole-figure base explains gets that explanation
-        same = (percents["figure"] == row.figure) & ~percents["agrees"] & (percents["explanation"] == "")
+        figure, _, series = row.figure.partition("（")
+        series = series.rstrip("）")
+        same = (percents["figure"] == figure) & ~percents["agrees"] & (percents["explanation"] == "")
+        if series:
+            same &= percents["what"].str.startswith(f"{series}／")
         percents.loc[same, "explanation"] = f"図全体の割合が {row.recomputed} で割った値と一致する（母数の違い）"
     frames = [percents, bases, implied_base_checks(survey), sum_checks(survey), prose_checks(survey)]
     allc = pd.concat(frames, ignore_index=True)

@@ -15,7 +15,7 @@ from myst_nb import glue
 from . import render
 from .datapkg import Survey, load_survey, round_half_up
 
-__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "first", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table", "glue_comparison"]
+__all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table", "glue_comparison", "check_claims"]
 
 
 def open_survey(data_dir: str | Path) -> Survey:
@@ -70,11 +70,6 @@ def glue_count(name: str, value: int) -> str:
 def share(part: int, whole: int) -> Decimal:
     """part/whole as a percentage (exact; round only when formatting)."""
     return Decimal(int(part)) * 100 / Decimal(int(whole))
-
-
-def first(rows: Any, column: str = "percent") -> Any:
-    """The row with the largest ``column`` (ties: the first in report order)."""
-    return rows.loc[rows[column].astype(float).idxmax()]
 
 
 # --------------------------------------------------------------------------- figures
@@ -176,9 +171,11 @@ def glue_item(key: str, table, contains: str, series: str | None = None):
 
 
 def glue_n(key: str, table, series: str | None = None) -> int:
-    """Glue the base n of a figure (or one of its series)."""
+    """Glue the base n of a figure (or one of its series); returns it."""
     rows = table if series is None else table[table["series"] == series]
-    return int(glue_count(key, int(rows["n"].iloc[0])).replace(",", ""))
+    n = int(rows["n"].iloc[0])
+    glue_count(key, n)
+    return n
 
 
 def _isna(value) -> bool:
@@ -213,21 +210,22 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
 
 def reported_fact(survey: Survey, ident: str) -> dict:
     """A number the report's prose states (``reported_in_prose`` in datapackage.json)."""
-    for fact in survey.descriptor.get("reported_in_prose", []):
-        if fact.get("id") == ident:
-            return fact
-    raise KeyError(f"datapackage.json has no reported_in_prose entry with id '{ident}'")
+    fact = survey.reported(ident)
+    if fact is None:
+        raise KeyError(f"datapackage.json has no reported_in_prose entry with id '{ident}'")
+    return fact
 
 
 def base_note(survey: Survey, number: int) -> str:
     """A sentence on the denominator of a figure's percentages, from the audit."""
     from .audit import base_explanations
 
-    found = base_explanations(survey, figures=[number])
-    rows = found[found["figure"].str.startswith(f"概要図表{number}")]
+    rows = base_explanations(survey, figures=[number])
     if rows.empty:
         return "この図の割合は、すべてキャプションの n から再計算した値と一致します"
     row = rows.iloc[0]
+    if row["recomputed"] == "該当なし":
+        return f"この図の割合は、キャプションの {row['printed']} でもほかの単一の母数でも全項目を再現できません"
     return f"この図の割合はキャプションの {row['printed']} ではなく {row['recomputed']} で割った値と全項目で一致します"
 
 
@@ -343,5 +341,14 @@ def checksums_table(data_dir: str | Path):
 
 def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです") -> str:
     """Glue the phrase that is true of a compared with b, so a comparison in the prose follows the data."""
+    if _isna(a) or _isna(b):
+        raise ValueError(f"cannot compare for '{name}': a value is unknown ({a}, {b})")
     a, b = round_half_up(a), round_half_up(b)
     return glue_text(name, higher if a > b else lower if a < b else same)
+
+
+def check_claims(survey: Survey, names: list[str]) -> None:
+    """Stop the build if the data no longer supports a finding this chapter's text states (src/claims.py)."""
+    from . import claims
+
+    claims.check_claims(survey, names)

@@ -11,6 +11,7 @@ import csv
 import difflib
 import io
 import json
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
             what = "the file is Shift_JIS/CP932 (as saved by Japanese Excel), not UTF-8"
         except UnicodeDecodeError:
             what = f"the file is not valid UTF-8 (byte {exc.start})"
-        return None, [Problem(path.name, what, _ENCODING_FIX)]
+        return None, [Problem(path.name, what, _ENCODING_FIX, line=raw[:exc.start].count(b"\n") + 1)]
 
 
 def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
@@ -162,13 +163,19 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
         known = f"fig{min(REGISTRY):02d}–fig{max(REGISTRY):02d}"
         problems.append(Problem(where, f"'{name}' is not a figure of the report (unknown figure)",
                                 f"use one of {known}, or add the figure to src/figures.py", field="name"))
-    if res.get("figure") not in (None, number):
-        problems.append(Problem(where, f"'figure' is {res.get('figure')} but the name says {number}",
+    if res.get("figure") not in (None, number) or isinstance(res.get("figure"), bool):
+        problems.append(Problem(where, f"'figure' is {res.get('figure')!r} but the name says {number}",
                                 f"set \"figure\": {number}", field="figure"))
+    problems += _metadata_problems(where, name, res)
     qtype = res.get("question_type")
     if qtype not in QUESTION_TYPES:
         problems.append(Problem(where, f"question_type '{qtype}' is not one of {', '.join(QUESTION_TYPES)}",
                                 "set question_type to the figure's question type", field="question_type"))
+    if "path" in res and res.get("published") is False or "path" not in res and res.get("published") is True:
+        problems.append(Problem(where, f"\"published\": {json.dumps(res.get('published'))} contradicts "
+                                f"{'the listed path' if 'path' in res else 'the empty inline table'}",
+                                "a table with \"path\" is published (true); one with an empty \"data\" is not (false)",
+                                field="published"))
     path = None
     if "path" in res:
         path = directory / str(res["path"])
@@ -185,6 +192,29 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
     return Resource(name, number, str(res.get("title", "")), qtype, path, res), []
 
 
+def _metadata_problems(where: str, name: str, res: dict[str, Any]) -> list[Problem]:
+    """Metadata the chapters and checks rely on: n, percent_base, levels, per-series types."""
+    problems = []
+    n = res.get("n")
+    if n is not None and not isinstance(n, dict):
+        problems.append(Problem(where, f"'n' of '{name}' must map series to the stated n", "write e.g. \"n\": {\"\": 439}",
+                                field="n"))
+    base = res.get("percent_base")
+    if base is not None and (not isinstance(base, int) or isinstance(base, bool) or base < 1):
+        problems.append(Problem(where, f"percent_base {base!r} is not a whole number ≥ 1",
+                                "write the denominator the report used, e.g. \"percent_base\": 588", field="percent_base"))
+    levels = res.get("levels")
+    if res.get("question_type") == "rating" and "path" in res and (
+            not isinstance(levels, list) or len(levels) < 2 or not all(isinstance(x, str) and x for x in levels)):
+        problems.append(Problem(where, f"rating figure '{name}' needs its scale levels",
+                                "add \"levels\": [...] with the level labels from negative to positive", field="levels"))
+    for series, qtype in (res.get("series_question_type") or {}).items():
+        if qtype not in QUESTION_TYPES:
+            problems.append(Problem(where, f"series_question_type of '{series}' is '{qtype}'",
+                                    f"use one of {', '.join(QUESTION_TYPES)}", field="series_question_type"))
+    return problems
+
+
 def _is_empty_inline(data: Any) -> bool:
     """An unpublished table: ``[]`` or a header row only (Frictionless cannot validate ``[]``)."""
     return data == [] or data == [list(COLUMNS)]
@@ -198,6 +228,8 @@ def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None
         value = float(text)
     except ValueError:
         return None, f"'{text}' is not a number"
+    if not math.isfinite(value):
+        return None, f"'{text}' is not a finite number"
     if integer:
         if value != int(value):
             return None, f"'{text}' is not a whole number"
@@ -281,16 +313,19 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
     if frame.empty:
         return [Problem(fname, "has a header but no rows", "add one row per item (or mark the figure unpublished)")]
     keys = frame[["series", "item", "level"]].astype(str).agg("|".join, axis=1)
-    for line, dup in zip(frame["line"], keys.duplicated()):
-        if dup:
-            problems.append(Problem(fname, "duplicate (series, item, level) row", "remove or correct one of the copies",
-                                    int(line), "item"))
+    first_line: dict[str, int] = {}
+    for line, key in zip(frame["line"], keys):
+        if key in first_line:
+            problems.append(Problem(fname, f"duplicate (series, item, level) row, same as line {first_line[key]}",
+                                    "remove or correct one of the copies", int(line), "item"))
+        else:
+            first_line[key] = int(line)
     base_override = res.percent_base
     for rec in frame.itertuples():
         if rec.count is None or pd.isna(rec.count) or rec.percent is None or pd.isna(rec.percent):
             continue
         base = base_override or rec.n
-        if not base or base < 1 or rec.count > base:
+        if base is None or pd.isna(base) or base < 1 or rec.count > base:
             continue
         expected = percent_of(int(rec.count), int(base))
         if round_half_up(rec.percent) != expected:
@@ -327,7 +362,11 @@ def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bo
                                 "every option of a single-choice question or rating scale needs a row; check the values",
                                 first, "percent"))
     counts = [c for c in rows["count"] if c is not None and not pd.isna(c)]
-    if check_counts and len(counts) == len(rows) and rows["n"].nunique() == 1:
+    known_n = rows["n"].notna().all()
+    if check_counts and known_n and rows["n"].nunique() > 1:
+        problems.append(Problem(fname, f"n differs between the rows of {what}",
+                                "every option of one single-choice question has the same base n", first, "n"))
+    if check_counts and known_n and len(counts) == len(rows) and rows["n"].nunique() == 1:
         n = int(rows["n"].iloc[0])
         if sum(counts) != n:
             problems.append(Problem(fname, f"counts of {what} sum to {int(sum(counts))}, not n {n}",
@@ -367,8 +406,9 @@ def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resour
             continue
         seen.add(res.name)
         resources.append(res)
-    listed = {r.path.resolve() for r in resources if r.path}
-    for csv_path in sorted(directory.glob("*.csv")):
+    listed = {(directory / str(raw["path"])).resolve() for raw in descriptor["resources"]
+              if isinstance(raw, dict) and "path" in raw}
+    for csv_path in sorted(p for p in directory.iterdir() if p.suffix.lower() == ".csv"):
         if csv_path.resolve() in listed:
             continue
         stem = csv_path.stem
@@ -382,15 +422,38 @@ def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resour
     return resources, problems
 
 
-def validate_directory(directory: Path | str) -> list[Problem]:
-    """Every problem in a data directory (empty list: the data can be built)."""
+def _book_problems(descriptor: dict[str, Any], resources: list[Resource]) -> list[Problem]:
+    """What the book needs beyond a valid package: a resource per registered figure, and the
+    tables the chapters' sentences are computed from."""
+    problems = []
+    names = {str(raw.get("name")) for raw in descriptor["resources"] if isinstance(raw, dict)}
+    for number, spec in REGISTRY.items():
+        if spec.resource not in names:
+            problems.append(Problem(DESCRIPTOR, f"no resource for figure {number} ('{spec.resource}')",
+                                    f"add a resource named {spec.resource} (an empty inline table if it is not published)",
+                                    field="resources"))
+    for res in resources:
+        if REGISTRY.get(res.figure) and REGISTRY[res.figure].text_needs_table and not res.published:
+            problems.append(Problem(DESCRIPTOR, f"the chapters' text is computed from figure {res.figure}'s table, "
+                                    f"but '{res.name}' has none", f"supply {res.name}.csv and list it as \"path\"",
+                                    field="resources"))
+    return problems
+
+
+def validate_directory(directory: Path | str, for_book: bool = True) -> list[Problem]:
+    """Every problem in a data directory (empty list: the data can be built).
+
+    ``for_book`` adds what the chapters need (see ``_book_problems``); without it only
+    the package itself is checked.
+    """
     directory = Path(directory)
     descriptor, problems = read_descriptor(directory)
     if descriptor is None:
         return problems
     resources, res_problems = _resources(directory, descriptor)
     _, table_problems = _tables(directory, resources)
-    return problems + res_problems + table_problems
+    book = _book_problems(descriptor, resources) if for_book else []
+    return problems + res_problems + book + table_problems
 
 
 class Survey:
@@ -413,6 +476,10 @@ class Survey:
     def facts(self) -> dict[str, Any]:
         """Survey facts (population, responses, dates) stated in the report's method section."""
         return self.descriptor.get("survey", {})
+
+    def reported(self, ident: str) -> dict[str, Any] | None:
+        """A number the report's prose states (``reported_in_prose``), or None."""
+        return next((f for f in self.descriptor.get("reported_in_prose", []) if f.get("id") == ident), None)
 
     def resource(self, figure: int) -> Resource:
         """Metadata of one figure (KeyError when the package does not list it)."""

@@ -6,15 +6,13 @@ plain data only, so the data loader can use it without importing Altair.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 #: Chart kinds, one builder each in ``src/charts.py``.
-SHARE = "share"            # one single-choice question, as a 100 % bar
+SHARE = "share"            # one single-choice question, as aligned bars of its shares
 BARS = "bars"              # multiple choice, horizontal bars
 PAIRED = "paired"          # 最も重要 vs 上位3つ for one set of items
 RATING = "rating"          # 5-level rating, diverging stacked bars
-KINDS = (SHARE, BARS, PAIRED, RATING)
 
 
 @dataclass(frozen=True)
@@ -24,7 +22,7 @@ class FigureSpec:
     number: int
     kind: str
     chapter: str          # docname of the chapter that shows it
-    options: dict[str, Any] = field(default_factory=dict)
+    text_needs_table: bool = False   # the chapter's sentences are computed from this table
 
     @property
     def resource(self) -> str:
@@ -47,22 +45,22 @@ _CH = {
 REGISTRY: dict[int, FigureSpec] = {
     spec.number: spec
     for spec in [
-        FigureSpec(1, SHARE, _CH["Ⅱ-1"]),
+        FigureSpec(1, SHARE, _CH["Ⅱ-1"], text_needs_table=True),
         FigureSpec(2, BARS, _CH["Ⅱ-2"]),
-        FigureSpec(3, BARS, _CH["Ⅱ-2"]),
-        FigureSpec(4, BARS, _CH["Ⅱ-2"]),
+        FigureSpec(3, BARS, _CH["Ⅱ-2"], text_needs_table=True),
+        FigureSpec(4, BARS, _CH["Ⅱ-2"], text_needs_table=True),
         FigureSpec(5, BARS, _CH["Ⅱ-3"]),
         FigureSpec(6, BARS, _CH["Ⅱ-3"]),
         FigureSpec(7, BARS, _CH["Ⅱ-3"]),
         FigureSpec(8, BARS, _CH["Ⅱ-3"]),
         FigureSpec(9, BARS, _CH["Ⅱ-3"]),
         FigureSpec(10, RATING, _CH["Ⅱ-3"]),
-        FigureSpec(11, SHARE, _CH["Ⅱ-4"]),
-        FigureSpec(12, BARS, _CH["Ⅱ-4"]),
-        FigureSpec(13, PAIRED, _CH["Ⅱ-4"]),
-        FigureSpec(14, PAIRED, _CH["Ⅱ-4"]),
-        FigureSpec(15, BARS, _CH["Ⅱ-4"]),
-        FigureSpec(16, RATING, _CH["Ⅱ-4"]),
+        FigureSpec(11, SHARE, _CH["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(12, BARS, _CH["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(13, PAIRED, _CH["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(14, PAIRED, _CH["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(15, BARS, _CH["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(16, RATING, _CH["Ⅱ-4"], text_needs_table=True),
         FigureSpec(17, RATING, _CH["Ⅱ-4"]),
     ]
 }

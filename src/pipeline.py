@@ -14,10 +14,12 @@ Run ``python -m src.pipeline --help``.  Steps:
 from __future__ import annotations
 
 import argparse
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -31,7 +33,6 @@ import yaml
 from . import datapkg, render
 
 REPO = Path(__file__).resolve().parent.parent
-STATIC_SRC = REPO / "src" / "static"
 KERNEL = "python3"
 
 
@@ -60,7 +61,7 @@ def tree_digest(paths: list[Path], root: Path) -> str:
 
 def code_digest() -> str:
     """Hash of everything a chapter's result can depend on besides its own source and data."""
-    files = [p for p in (REPO / "src").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    files = [p for p in (REPO / "src").rglob("*.py") if "__pycache__" not in p.parts]
     files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt") if (REPO / name).exists()]
     return tree_digest(files, REPO)
 
@@ -170,8 +171,12 @@ def execute_task(task: Task) -> Result:
         for key in ("input_path", "output_path"):
             nb.metadata.get("papermill", {}).pop(key, None)
         nbformat.write(nb, work / "notebook.ipynb")
-        render.export_figures(nb, work / "assets", Path(task.parameters["data_dir"]),
-                              cache_dir=task.build_dir / "figcache")
+        try:
+            render.export_figures(nb, work / "assets", Path(task.parameters["data_dir"]),
+                                  cache_dir=task.build_dir / "figcache")
+        except Exception as exc:
+            raise BuildError(f"chapter {task.docname}: its figures could not be exported as SVG/PNG: "
+                             f"{type(exc).__name__}: {exc}") from None
         files = sorted({line for line in deps_file.read_text(encoding="utf-8").splitlines() if line})
         deps = {"key": task.key, "files": {f: sha256_file(Path(f)) for f in files}}
         (work / "deps.json").write_text(json.dumps(deps, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -226,10 +231,13 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
     declared = {d: declared_parameters(src) for d, src in sources.items()}
     base = {"data_dir": str(data_dir)}
     info = build_info() if any("build_commit" in names for names in declared.values()) else {}
-    extra = {"chapter_parameters": json.dumps({d: base for d in sources}, ensure_ascii=False), **info}
+    injected = {d: dict(base, **{k: v for k, v in info.items() if k in declared[d]}) for d in sources}
+    listing = json.dumps(injected, ensure_ascii=False)
     tasks = []
     for docname, source in sources.items():
-        params = dict(base, **{k: v for k, v in extra.items() if k in declared[docname]})
+        params = dict(injected[docname])
+        if "chapter_parameters" in declared[docname]:
+            params["chapter_parameters"] = listing
         key = sha256_bytes(json.dumps(
             {"source": sha256_file(source), "code": code, "params": params, "docname": docname},
             sort_keys=True).encode())
@@ -268,6 +276,10 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
                 failures.append(str(exc))
                 log(f"[{done}/{len(todo)}] FAILED {task.docname}")
                 continue
+            except Exception as exc:  # a worker died (memory), hashing failed …
+                failures.append(f"chapter {task.docname} ({task.source.name}) could not run: {type(exc).__name__}: {exc}")
+                log(f"[{done}/{len(todo)}] FAILED {task.docname}")
+                continue
             results.append(result)
             log(f"[{done}/{len(todo)}] executed {task.docname} in {result.seconds:.1f} s")
     if failures:
@@ -284,12 +296,6 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return True
-
-
-def _sync_tree(src: Path, dest: Path) -> None:
-    for path in src.rglob("*"):
-        if path.is_file():
-            _write_if_changed(dest / path.relative_to(src), path.read_bytes())
 
 
 def stage_digest(stage: Path) -> str:
@@ -309,19 +315,19 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
     for old in stage.rglob("*.ipynb"):
         if str(old.relative_to(stage)) not in wanted:
             old.unlink()
-    figures = stage / "_static" / "figures"
+    figures = {}
     for t in tasks:
         _write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
-        if (t.cache_dir / "assets").is_dir():
-            _sync_tree(t.cache_dir / "assets", figures)
+        figures.update({p.name: p for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
+    _mirror(figures, stage / "_static" / "figures")          # a withdrawn figure's files go too
     render.write_site_static(stage / "_static", stage.parent / "vendor")
-    _mirror(data_dir, stage / "_static" / "data", ["datapackage.json", "*.csv", "README.md"])
-    _mirror(REPO / "src", stage / "_code" / "src", ["*.py"])
+    data_files = [p for pattern in ("datapackage.json", "*.csv", "README.md") for p in data_dir.glob(pattern)]
+    _mirror({p.name: p for p in data_files if p.is_file()}, stage / "_static" / "data")
+    _mirror({p.name: p for p in (REPO / "src").glob("*.py")}, stage / "_code" / "src")
 
 
-def _mirror(src: Path, dest: Path, patterns: list[str]) -> None:
-    """Make ``dest`` hold exactly the files of ``src`` matching ``patterns`` (unchanged files untouched)."""
-    wanted = {p.name: p for pattern in patterns for p in src.glob(pattern) if p.is_file()}
+def _mirror(wanted: dict[str, Path], dest: Path) -> None:
+    """Make ``dest`` hold exactly ``wanted`` (name → source file); unchanged files are left untouched."""
     if dest.exists():
         for old in dest.iterdir():
             if old.name not in wanted:
@@ -351,9 +357,15 @@ def publish(html: Path, target: Path) -> None:
         if leftover.exists():
             shutil.rmtree(leftover)
     shutil.copytree(html, new)
-    if target.exists():
-        target.rename(old)
-    new.rename(target)
+    # The two renames are the only moment without a site: keep Ctrl-C out of it
+    # (and `recover` finishes the swap if the process is killed in between).
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        if target.exists():
+            target.rename(old)
+        new.rename(target)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
     if old.exists():
         shutil.rmtree(old)
 
@@ -372,6 +384,11 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
     log = (lambda msg: None) if quiet else (lambda msg: print(msg, flush=True))
     started = time.perf_counter()
     build_dir.mkdir(parents=True, exist_ok=True)
+    lock = open(build_dir / ".lock", "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise BuildError(f"another build is running in {build_dir}; wait for it or use --build-dir") from None
     target = build_dir / "html"
     recover(target)
     data_dir = data_dir.resolve()

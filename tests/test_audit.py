@@ -68,4 +68,12 @@ def test_real_report_prose_numbers_follow_from_the_figures():
 def test_audit_page_changes_with_the_data(tmp_path):
     a = audit.disagreements(survey_with(tmp_path / "a", ONE_TYPO))
     b = audit.disagreements(survey_with(tmp_path / "b", WRONG_BASE))
-    assert len(a) != len(b)
+    assert a["what"].tolist() == ["C", "割合の母数"]
+    assert b["what"].tolist() == ["A", "B", "C", "割合の母数"]
+    assert (b["explanation"].iloc[:3] == "図全体の割合が n=81 で割った値と一致する（母数の違い）").all()
+
+
+def test_rough_shares_in_words_are_parsed():
+    assert audit.rough_share_bounds("2割程度") == (15, 25)
+    assert audit.rough_share_bounds("約三割") == (25, 35)
+    assert audit.rough_share_bounds("半数") == (None, None)

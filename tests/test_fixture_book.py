@@ -72,3 +72,18 @@ def test_supplied_table_for_an_unpublished_figure_draws_its_chart(fixture_book):
     assert (fixture_book / "_static" / "figures" / "fig05.png").exists()
     other = soup.find(id="fig-06")                 # still unpublished: still the note
     assert other.select(".not-published")
+
+
+def test_withdrawn_figure_files_leave_the_site(fixture_book):
+    """Runs last in this module: turn figure 5 back into an unpublished table and rebuild."""
+    data = fixture_book.parent.parent / "data"
+    package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    fig05 = package["resources"][4]
+    fig05.pop("path")
+    fig05.update(data=[["series", "item", "level", "count", "n", "percent"]], published=False)
+    (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    (data / "fig05.csv").unlink()
+    proc = run_build(data, fixture_book.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert not list((fixture_book / "_static" / "figures").glob("fig05.*"))
+    assert not (fixture_book / "_static" / "data" / "fig05.csv").exists()

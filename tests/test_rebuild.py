@@ -93,9 +93,10 @@ def test_interrupted_build_keeps_the_old_site(built_copy, data_copy, tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and not list((built_copy / "cache").glob("run-*")):
         time.sleep(0.05)                       # wait until chapters are executing
+    assert list((built_copy / "cache").glob("run-*")), "the build never started executing chapters"
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == 130 and "BUILD INTERRUPTED" in err
     assert tree_hashes(built_copy / "html") == before
     # the next build cleans up and succeeds
     proc = run_build(other, built_copy)
@@ -136,15 +137,29 @@ def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_
     build_dir = tmp_path / "_build"
     assert run_build(data, build_dir).returncode == 0
     page = build_dir / "html" / "chapters" / "05_institutions.html"
-    assert "「為替リスクを伴う」が91.3％" not in page_text(page)
+    second = "「研究者が行わなければならない事務作業・手続きが多く負担になる」（60.6％）"
+    assert second in page_text(page)
 
-    csv = data / "fig15.csv"                   # make another burden lead: 95 of 104 institutions
-    csv.write_text(csv.read_text(encoding="utf-8").replace("為替リスクを伴う,,16,104,15.4", "為替リスクを伴う,,95,104,91.3"),
+    csv = data / "fig15.csv"                   # customs paperwork moves up to second place: 70 of 104
+    old_row = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
+    csv.write_text(csv.read_text(encoding="utf-8").replace(old_row, old_row.replace(",57,104,54.8", ",70,104,67.3")),
                    encoding="utf-8")
     proc = run_build(data, build_dir)
     assert proc.returncode == 0, proc.stderr
     executed = set(last_build(build_dir)["executed"])
     assert "chapters/05_institutions" in executed and "chapters/06_discussion" in executed
     assert not executed & UNRELATED_TO_FIG15, executed & UNRELATED_TO_FIG15
-    assert "「為替リスクを伴う」が91.3％と突出" in page_text(page)
-    assert "91.3%" in (build_dir / "html" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
+    text = page_text(page)
+    customs = "（試作品のやりとりにおける通関手続きなど）が煩雑である」（67.3％）"
+    assert customs in text and text.index(customs) < text.index(second)     # now second, before the researchers' item
+    assert "67.3%" in (build_dir / "html" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
+
+    # data that contradicts a finding the text states stops the build, naming it; the site stays
+    before = tree_hashes(build_dir / "html")
+    csv.write_text(csv.read_text(encoding="utf-8").replace("為替リスクを伴う,,16,104,15.4", "為替リスクを伴う,,95,104,91.3"),
+                   encoding="utf-8")
+    proc = run_build(data, build_dir)
+    assert proc.returncode != 0
+    assert "chapters/05_institutions" in proc.stderr and "ClaimError" in proc.stderr
+    assert "図表15の負担の上位3つはいずれも事務・手続きに関するものである" in proc.stderr
+    assert tree_hashes(build_dir / "html") == before

@@ -11,11 +11,61 @@ from fixtures.package import HEADER, MULTI, RATING, SINGLE, write_package
 
 
 def problems_text(directory) -> str:
-    return "\n".join(str(p) for p in validate_directory(directory))
+    """The package rules only: the fixture has three figures, not all the book needs."""
+    return "\n".join(str(p) for p in validate_directory(directory, for_book=False))
 
 
 def test_fixture_package_is_valid(tmp_path):
-    assert validate_directory(write_package(tmp_path)) == []
+    assert validate_directory(write_package(tmp_path), for_book=False) == []
+
+
+def test_the_book_needs_every_figure_and_the_tables_its_text_uses(tmp_path):
+    write_package(tmp_path)
+    desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    desc["resources"] = [r for r in desc["resources"] if r["name"] != "fig07"]
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    text = "\n".join(str(p) for p in validate_directory(tmp_path))
+    assert "no resource for figure 7 ('fig07')" in text
+    assert "the chapters' text is computed from figure 15's table, but 'fig15' has none" in text
+    assert "figure 1's table" not in text                     # figure 1 is there
+
+
+@pytest.mark.parametrize("cell, field, expected", [
+    ("nan", "count", "'nan' is not a finite number"),
+    ("inf", "n", "'inf' is not a finite number"),
+])
+def test_non_finite_numbers_are_reported_not_crashed_on(tmp_path, cell, field, expected):
+    row = {"count": f",{cell},100,30.0", "n": f",30,{cell},30.0"}[field]
+    write_package(tmp_path, tables={1: SINGLE.replace(",30,100,30.0", row)})
+    assert f"field '{field}': {expected}" in problems_text(tmp_path)
+
+
+def test_empty_n_with_count_and_percent_is_reported(tmp_path):
+    write_package(tmp_path, tables={1: SINGLE.replace(",30,100,30.0", ",30,,30.0")})
+    assert "line 2, field 'n': n is empty" in problems_text(tmp_path)
+
+
+@pytest.mark.parametrize("change, expected", [
+    ({"percent_base": "81"}, "percent_base '81' is not a whole number ≥ 1"),
+    ({"published": False}, '"published": false contradicts the listed path'),
+    ({"n": 100}, "'n' of 'fig01' must map series to the stated n"),
+])
+def test_resource_metadata_is_checked(tmp_path, change, expected):
+    write_package(tmp_path)
+    desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    desc["resources"][0].update(change)
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    text = problems_text(tmp_path)
+    assert expected in text
+    assert "fig01.csv: is not listed" not in text            # a bad entry still lists its file
+
+
+def test_rating_figure_needs_levels(tmp_path):
+    write_package(tmp_path)
+    desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
+    del desc["resources"][15]["levels"]
+    (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
+    assert "rating figure 'fig16' needs its scale levels" in problems_text(tmp_path)
 
 
 def test_missing_descriptor(tmp_path):
@@ -141,7 +191,7 @@ def test_rating_level_must_be_declared(tmp_path):
 def test_duplicate_rows(tmp_path):
     write_package(tmp_path, tables={3: MULTI + ",選択肢A,,40,80,50.0\n"})
     text = problems_text(tmp_path)
-    assert "fig03.csv, line 5" in text and "duplicate (series, item, level) row" in text
+    assert "fig03.csv, line 5" in text and "duplicate (series, item, level) row, same as line 2" in text
 
 
 def test_empty_item_and_n(tmp_path):
@@ -153,7 +203,7 @@ def test_empty_item_and_n(tmp_path):
 def test_all_problems_are_reported_together(tmp_path):
     write_package(tmp_path, tables={1: SINGLE.replace("30,100,30.0", "x,100,30.0"), 3: MULTI.replace("40,80", "90,80")})
     (tmp_path / "stray.csv").write_text(HEADER, encoding="utf-8")
-    problems = validate_directory(tmp_path)
+    problems = validate_directory(tmp_path, for_book=False)
     files = {p.file for p in problems}
     assert {"fig01.csv", "fig03.csv", "stray.csv"} <= files
 
@@ -162,13 +212,13 @@ def test_shift_jis_is_rejected_with_conversion_advice(tmp_path):
     write_package(tmp_path)
     (tmp_path / "fig01.csv").write_bytes(SINGLE.encode("cp932"))
     text = problems_text(tmp_path)
-    assert "fig01.csv: the file is Shift_JIS/CP932" in text and "iconv -f CP932 -t UTF-8" in text
+    assert "fig01.csv, line 2: the file is Shift_JIS/CP932" in text and "iconv -f CP932 -t UTF-8" in text
 
 
 def test_bom_and_crlf_are_accepted(tmp_path):
     write_package(tmp_path)
     (tmp_path / "fig01.csv").write_bytes(b"\xef\xbb\xbf" + SINGLE.replace("\n", "\r\n").encode("utf-8"))
-    assert validate_directory(tmp_path) == []
+    assert validate_directory(tmp_path, for_book=False) == []
     table = load_survey(tmp_path).table(1)
     assert list(table.columns) == ["series", "item", "level", "count", "n", "percent"]
     assert table["item"].tolist() == ["選択肢A", "選択肢B"]

@@ -1,0 +1,94 @@
+"""The report's qualitative findings that the prose states, as checks against the data.
+
+Numbers in the prose are glued from data, but headings such as 「国内の連携より重いのは
+事務の負担」 state a finding in words. Each finding here is a named check; a chapter
+calls ``check_claims(survey, [...])`` for the findings its text states, and the build
+stops with the finding's wording when new data no longer supports it, so the site never
+publishes a sentence its own data contradicts.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .book import ranked, rating_ranking
+from .datapkg import Survey
+
+
+class ClaimError(AssertionError):
+    """The data no longer supports a sentence of the chapter."""
+
+
+def _top(survey: Survey, figure: int, k: int, series_index: int | None = None) -> list[str]:
+    """The k leading answer labels of a figure (or of its n-th series)."""
+    table = survey.table(figure)
+    series = None if series_index is None else list(dict.fromkeys(table["series"]))[series_index]
+    return ranked(table, series)["item"].head(k).tolist()
+
+
+def _all_contain(items: list[str], *words: str) -> bool:
+    return all(any(w in item for item in items) for w in words)
+
+
+def _positive_ranking(survey: Survey) -> list[str]:
+    ranking, _ = rating_ranking(survey.table(16), survey.resource(16).meta["levels"])
+    return ranking["item"].tolist()
+
+
+def _international_minority(survey: Survey) -> bool:
+    from .audit import international_shares
+
+    shares = international_shares(survey)
+    return shares is not None and shares["share_of_respondents"] < 50
+
+
+@dataclass(frozen=True)
+class Claim:
+    text: str                              # the finding as the book states it
+    holds: Callable[[Survey], bool]
+
+
+CLAIMS: dict[str, Claim] = {
+    "international_is_minority": Claim("国際産学連携を行う機関は回答機関の少数派である", _international_minority),
+    "domestic_only_leads": Claim(
+        "図表1で最も多いのは国内の産学連携だけを行う機関である",
+        lambda s: "国内の産学連携は行った" in _top(s, 1, 1)[0] and "行っていない、" in _top(s, 1, 1)[0]),
+    "staff_above_researchers": Claim(
+        "図表3では、スタッフ・専門家の不足がどれも研究者・経営層に関する項目を上回る",
+        lambda s: _staff_vs_people(s)),
+    "support_top3_training_travel_rules": Claim(
+        "図表4の上位3つは人材育成・渡航ルール・標準的な規則（ひな形）である",
+        lambda s: _all_contain(_top(s, 4, 3), "育成", "渡航", "規則")),
+    "support_training_leads": Claim("図表4で最も多い支援は人材の育成支援である",
+                                    lambda s: "育成" in _top(s, 4, 1)[0]),
+    "location_agnostic_leads": Claim(
+        "図表11ではどちらの連携でも「国内外を問わず探索する」が最も多い",
+        lambda s: all("問わず" in _top(s, 11, 1, i)[0] for i in (0, 1))),
+    "no_staff_leads": Claim("図表12で最も多いのは契約の知識を持つスタッフを「確保していない」である",
+                            lambda s: "確保していない" in _top(s, 12, 1)[0]),
+    "needs_seeds_match_leads": Claim("図表13で最も重要とされるのはニーズ・シーズの合致である",
+                                     lambda s: "ニーズ・シーズ" in _top(s, 13, 1, 0)[0]),
+    "partners_value_match_and_base_tech": Claim(
+        "図表14で相手から最も重視されていると感じる上位2つはニーズ・シーズの合致と基盤技術である",
+        lambda s: _all_contain(_top(s, 14, 2, 0), "ニーズ・シーズ", "基盤技術")),
+    "paperwork_burden_leads": Claim(
+        "図表15の負担の上位3つはいずれも事務・手続きに関するものである",
+        lambda s: all(("事務" in item or "手続き" in item) for item in _top(s, 15, 3))),
+    "staff_shortage_is_top_concern": Claim("図表16で課題感が最も強いのは職員の不足である",
+                                           lambda s: "職員" in _positive_ranking(s)[0]),
+}
+
+
+def _staff_vs_people(survey: Survey) -> bool:
+    table = survey.table(3)
+    staff = table[table["item"].str.contains("スタッフ")]["percent"].astype(float)
+    people = table[table["item"].str.contains("研究者|経営層")]["percent"].astype(float)
+    return not staff.empty and not people.empty and staff.min() > people.max()
+
+
+def check_claims(survey: Survey, names: list[str]) -> None:
+    """Raise ClaimError listing every named finding the data does not support."""
+    failed = [CLAIMS[name].text for name in names if not CLAIMS[name].holds(survey)]
+    if failed:
+        raise ClaimError("このデータでは本文の次の記述が成り立ちません。章の文章を見直してください: "
+                         + " / ".join(failed))
