@@ -289,15 +289,6 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
 
 # --------------------------------------------------------------------------- staging + sphinx
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
-    """Leave unchanged files untouched so Sphinx re-reads only what changed; True if written."""
-    if path.exists() and path.read_bytes() == data:
-        return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
-    return True
-
-
 def stage_digest(stage: Path) -> str:
     """Hash of the whole staged book: equal digests mean Sphinx would produce the same site."""
     return tree_digest([p for p in stage.rglob("*") if p.is_file()], stage)
@@ -310,14 +301,14 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
     that the code appendix quotes.
     """
     for name in ("_config.yml", "_toc.yml"):
-        _write_if_changed(stage / name, (root / name).read_bytes())
+        render.write_if_changed(stage / name, (root / name).read_bytes())
     wanted = {f"{t.docname}.ipynb" for t in tasks}
     for old in stage.rglob("*.ipynb"):
         if str(old.relative_to(stage)) not in wanted:
             old.unlink()
     figures = {}
     for t in tasks:
-        _write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
+        render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
         figures.update({p.name: p for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
     _mirror(figures, stage / "_static" / "figures")          # a withdrawn figure's files go too
     render.write_site_static(stage / "_static", stage.parent / "vendor")
@@ -333,11 +324,14 @@ def _mirror(wanted: dict[str, Path], dest: Path) -> None:
             if old.name not in wanted:
                 old.unlink()
     for name, path in wanted.items():
-        _write_if_changed(dest / name, path.read_bytes())
+        render.write_if_changed(dest / name, path.read_bytes())
 
 
 def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
     """Build the staged book strictly; returns the HTML directory."""
+    # Sphinx copies static files on every build but never deletes stale ones (e.g. a
+    # withdrawn figure's SVG): start its _static afresh.
+    shutil.rmtree(out / "_build" / "html" / "_static", ignore_errors=True)
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),
            "--builder", "html", "-W", "-n", "--keep-going"]
     if quiet:

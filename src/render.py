@@ -170,22 +170,25 @@ def vega_bundle(cache_dir: Path) -> Path:
     return path
 
 
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Leave unchanged files untouched (Sphinx then re-reads only what changed); True if written."""
+    if path.exists() and path.read_bytes() == data:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return True
+
+
 def _copy_if_changed(src: Path, dest: Path) -> None:
-    data = src.read_bytes()
-    if dest.exists() and dest.read_bytes() == data:
-        return
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    dest.write_bytes(data)
+    write_if_changed(dest, src.read_bytes())
 
 
 def write_site_static(static_dir: Path, cache_dir: Path) -> None:
     """Put the JS bundle, the font and the stylesheet where Sphinx copies static files from."""
     _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
     _copy_if_changed(font_dir() / FONT_FILE, static_dir / "fonts" / FONT_FILE)
-    licence = static_dir / "fonts" / "OFL.txt"
-    text = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
-    if not licence.exists() or licence.read_text(encoding="utf-8") != text:
-        licence.write_text(text, encoding="utf-8")
+    licence = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
+    write_if_changed(static_dir / "fonts" / "OFL.txt", licence.encode("utf-8"))
     for path in STATIC_SRC.rglob("*"):
         if path.is_file():
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
