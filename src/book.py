@@ -229,9 +229,11 @@ def base_note(survey: Survey, number: int) -> str:
     return f"この図の割合はキャプションの {row['printed']} ではなく {row['recomputed']} で割った値と全項目で一致します"
 
 
-def rating_ranking(table, levels: list[str], top_levels: int = 2):
-    """Items ranked by the share of the ``top_levels`` most positive levels (e.g. やや課題に感じる + 課題に感じる)."""
-    positive = levels[-top_levels:]
+def rating_ranking(table, levels: list[str]):
+    """Items ranked by the share of the positive levels (e.g. やや課題に感じる + 課題に感じる)."""
+    from .charts import positive_levels
+
+    positive = positive_levels(levels)
     rows = table[table["level"].isin(positive)]
     sums = rows.groupby("item", sort=False)["percent"].sum().astype(float)
     out = sums.rename("percent").reset_index()

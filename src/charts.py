@@ -263,8 +263,13 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
     return _finish(chart, number, _rating_description(df, levels))
 
 
+def positive_levels(levels: list[str]) -> list[str]:
+    """The levels above the neutral middle of a rating scale (the last two of five)."""
+    return levels[(len(levels) + 1) // 2:]
+
+
 def _rating_description(df: pd.DataFrame, levels: list[str]) -> str:
-    positive = levels[(len(levels) + 1) // 2:]
+    positive = positive_levels(levels)
     shares = df[df["level"].isin(positive)].groupby("item", sort=False)["percent"].sum().astype(float)
     top = shares.idxmax()
     return (f"{len(levels)}段階評価の帯グラフ（{df['item'].nunique()}項目）。"
