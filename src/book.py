@@ -12,15 +12,13 @@ from typing import Any
 
 from myst_nb import glue
 
-from . import render
 from .datapkg import Survey, load_survey, round_half_up
 
 __all__ = ["glue", "open_survey", "glue_percent", "glue_count", "glue_text", "fmt_percent", "fmt_count", "share", "show_figure", "figure_caption", "ranked", "glue_ranking", "glue_item", "glue_n", "fmt_month", "glue_prose_facts", "reported_fact", "base_note", "rating_ranking", "unknown_note", "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table", "glue_comparison", "check_claims"]
 
 
 def open_survey(data_dir: str | Path) -> Survey:
-    """Open the data directory a chapter was given and prepare chart display."""
-    render.enable_renderer()
+    """Open the data directory a chapter was given (charts are set up when first drawn)."""
     return load_survey(data_dir)
 
 
@@ -231,7 +229,7 @@ def base_note(survey: Survey, number: int) -> str:
 
 def rating_ranking(table, levels: list[str]):
     """Items ranked by the share of the positive levels (e.g. やや課題に感じる + 課題に感じる)."""
-    from .charts import positive_levels
+    from .figures import positive_levels
 
     positive = positive_levels(levels)
     rows = table[table["level"].isin(positive)]

@@ -16,8 +16,8 @@ import altair as alt
 import pandas as pd
 
 from .datapkg import Resource, Survey, round_half_up
-from .figures import BARS, PAIRED, RATING, SHARE, figure_spec
-from .render import FONT_FAMILY
+from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, positive_levels
+from .render import FONT_FAMILY, enable_renderer
 
 FONT = f'"{FONT_FAMILY}", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif'
 LABEL_WIDTH = 20            # characters per line of a wrapped answer label
@@ -29,6 +29,7 @@ BAR_COLOUR = SERIES_COLOURS[0]
 #: Diverging brown–teal (ColorBrewer BrBG, colour-blind safe), negative → positive.
 RATING_COLOURS = ["#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571"]
 THEME = "nistep"
+enable_renderer()   # charts display through the offline renderer wherever this module is used
 
 
 @alt.theme.register(THEME, enable=True)
@@ -261,11 +262,6 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
     rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#555").encode(x="x:Q")
     chart = alt.layer(bars, text, rule).properties(width=WIDTH + 60, height=_step(layout))
     return _finish(chart, number, _rating_description(df, levels))
-
-
-def positive_levels(levels: list[str]) -> list[str]:
-    """The levels above the neutral middle of a rating scale (the last two of five)."""
-    return levels[(len(levels) + 1) // 2:]
 
 
 def _rating_description(df: pd.DataFrame, levels: list[str]) -> str:

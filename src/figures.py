@@ -66,6 +66,11 @@ REGISTRY: dict[int, FigureSpec] = {
 }
 
 
+def positive_levels(levels: list[str]) -> list[str]:
+    """The levels above the neutral middle of a rating scale (the last two of five)."""
+    return levels[(len(levels) + 1) // 2:]
+
+
 def figure_spec(number: int) -> FigureSpec:
     """The registry entry for figure ``number`` (KeyError names the known figures)."""
     try:
