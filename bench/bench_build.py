@@ -4,7 +4,7 @@ Run ``make bench`` (or ``.venv/bin/python bench/bench_build.py --runs 3``). Each
 runs the real CLI (``python -m src.pipeline build --quiet``) in a scratch directory and
 reports the median wall time over the runs, plus the peak resident memory of the whole
 process tree (the pipeline, its worker processes and their Jupyter kernels), sampled
-every 20 ms with psutil.
+every 50 ms with psutil.
 """
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def timed_build(data: Path, build_dir: Path) -> tuple[float, float]:
             peak = max(peak, sum(p.memory_info().rss for p in procs if p.is_running()))
         except psutil.Error:
             pass
-        time.sleep(0.02)
+        time.sleep(0.05)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"build failed ({proc.returncode})")
