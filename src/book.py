@@ -13,7 +13,7 @@ from typing import Any
 from myst_nb import glue
 
 from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
-from .datapkg import Survey, load_survey, round_half_up
+from .datapkg import Survey, load_survey, ranked, round_half_up
 
 __all__ = [
     # data and formatting
@@ -145,13 +145,6 @@ def show_figure(survey: Survey, number: int):
 
 
 # --------------------------------------------------------------------------- facts for the prose
-
-def ranked(table, series: str | None = None):
-    """Rows with a known percent, largest first (ties keep report order)."""
-    rows = table if series is None else table[table["series"] == series]
-    rows = rows.dropna(subset=["percent"])
-    return rows.assign(_p=rows["percent"].astype(float)).sort_values("_p", ascending=False, kind="stable")
-
 
 def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None):
     """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them."""

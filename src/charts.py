@@ -15,7 +15,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .datapkg import Resource, Survey, round_half_up
+from .datapkg import Resource, Survey, ranked, round_half_up
 from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, positive_levels
 from .render import FONT_FAMILY, enable_renderer
 
@@ -122,16 +122,10 @@ def _n_text(df: pd.DataFrame) -> str:
     return "、".join(f"{s}：n={int(n)}" for s, n in per_series.items())
 
 
-def _top(df: pd.DataFrame) -> pd.Series | None:
-    known = df.dropna(subset=["percent"])
-    if known.empty:
-        return None
-    return known.loc[known["percent"].astype(float).idxmax()]
-
-
 def describe(df: pd.DataFrame, kind_text: str) -> str:
     """One sentence for screen readers, computed from the data."""
-    top = _top(df)
+    leading = ranked(df)
+    top = None if leading.empty else leading.iloc[0]
     items = df["item"].nunique()
     where = f"{top['series']}では" if top is not None and df["series"].nunique() > 1 else ""
     lead = (f"{where}「{top['item']}」が{fmt_pct(top['percent'])}で最も多い" if top is not None

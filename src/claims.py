@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .book import ranked, rating_ranking
-from .datapkg import Survey
+from .book import rating_ranking
+from .datapkg import Survey, ranked
 
 
 class ClaimError(AssertionError):

@@ -512,6 +512,13 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def ranked(table: pd.DataFrame, series: str | None = None) -> pd.DataFrame:
+    """A figure's rows with a known percent, largest first (ties keep report order)."""
+    rows = table if series is None else table[table["series"] == series]
+    rows = rows.dropna(subset=["percent"])
+    return rows.assign(_p=rows["percent"].astype(float)).sort_values("_p", ascending=False, kind="stable")
+
+
 def load_survey(directory: Path | str, strict: bool = True) -> Survey:
     """Open a data directory; raises :class:`DataError` listing every problem with the package itself.
 
