@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .datapkg import Survey
+from .figures import missing_values_text
 
 
 def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
@@ -14,13 +15,11 @@ def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | 
     shown = frame.rename(columns=columns or {})
     if columns:
         shown = shown[list(columns.values())]
-    if "判定" in shown.columns:
-        shown = shown.assign(判定=shown["判定"].map({True: "一致", False: "不一致"}))
     html = shown.head(max_rows).to_html(index=False, escape=True, border=0, classes="audit-table", na_rep="—")
     return HTML(f'<div class="table-wrapper">{html}</div>')
 
 
-AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告書の値", "recomputed": "再計算", "agrees": "判定",
+AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告書の値", "recomputed": "再計算", "verdict": "判定",
                  "explanation": "説明"}
 
 
@@ -39,18 +38,21 @@ def resources_html(survey: Survey):
         n = res.meta.get("n") or {}
         n_text = "、".join(f"{k or '全体'}：{v if v is not None else '記載なし'}" for k, v in n.items()) or "—"
         if res.meta.get("n_by_item"):
-            n_text += "（項目ごとの n は表の n 列）"
+            n_text += "（項目ごとのnは表のn列）"
         table = survey.table(number)
         if res.published:
             rows = 0 if table is None else len(table)
             status = f'<a href="../_static/data/{escape(res.path.name)}" download>{escape(res.path.name)}</a>（{rows}行）'
         else:
-            status = "数値は概要に未掲載（表なし）"
+            status = escape(missing_values_text(number, unlabelled=bool(res.meta.get("published_sequence"))))
+        qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
+        if res.meta.get("question_type_inferred"):
+            qtype += f"（推定：{escape(res.meta['question_type_inferred'])}）"
         parts.append(
             f'<section class="resource" id="data-{stem}"><h3>概要図表{number}　{escape(res.title)}</h3>'
             '<table class="resource-meta" border="0">'
             f"<tr><th>資源名</th><td><code>{stem}</code></td></tr>"
-            f"<tr><th>設問形式</th><td>{escape(_QTYPE_JA.get(res.question_type, res.question_type))}</td></tr>"
+            f"<tr><th>設問形式</th><td>{qtype}</td></tr>"
             f"<tr><th>n（キャプション等の記載）</th><td>{escape(n_text)}</td></tr>"
             + (f"<tr><th>割合の母数（percent_base）</th><td>{res.percent_base}</td></tr>" if res.percent_base else "")
             + f"<tr><th>データ</th><td>{status}</td></tr>"

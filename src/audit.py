@@ -23,22 +23,29 @@ INTERNATIONAL = ("国際的な産学連携、国内の産学連携どちらも�
 DOMESTIC_ONLY = "国際的な産学連携は行っていない、国内の産学連携は行った"
 
 
+#: Verdicts of a check. 判定不能 when no comparison was possible (unknown cells, no printed value).
+AGREE, DISAGREE, UNDECIDABLE = "一致", "不一致", "判定不能"
+
+
+def verdict(agrees: bool) -> str:
+    return AGREE if agrees else DISAGREE
+
+
 @dataclass(frozen=True)
 class Check:
-    """One recomputed number: what the report prints and what its own numbers give."""
+    """One recomputed number: what the report prints, what its own numbers give, and the verdict."""
 
     figure: str
     what: str
     printed: str
     recomputed: str
-    agrees: bool
+    verdict: str
     explanation: str = ""
 
 
 def _frame(checks: list[Check]) -> pd.DataFrame:
-    frame = pd.DataFrame([c.__dict__ for c in checks],
-                         columns=["figure", "what", "printed", "recomputed", "agrees", "explanation"])
-    return frame.astype({"agrees": bool})
+    return pd.DataFrame([c.__dict__ for c in checks],
+                        columns=["figure", "what", "printed", "recomputed", "verdict", "explanation"])
 
 
 def _with_counts(survey: Survey, figures=None):
@@ -62,7 +69,7 @@ def percent_checks(survey: Survey) -> pd.DataFrame:
             printed = round_half_up(r.percent)
             label = f"{r.series}／{r.item}" if r.series else r.item
             checks.append(Check(f"概要図表{number}", label, f"{printed}％（{int(r.count)}/{int(r.n)}）",
-                                f"{expected}％", printed == expected))
+                                f"{expected}％", verdict(printed == expected)))
     return _frame(checks)
 
 
@@ -87,13 +94,13 @@ def base_explanations(survey: Survey, figures: list[int] | None = None) -> pd.Da
             where = f"概要図表{number}" + (f"（{series}）" if series else "")
             if bases:
                 fits = "、".join(f"n={b}" for b in bases[:5])
-                text = (f"全{len(counts)}行の割合は記載の n={stated} ではなく {fits} で割った値と一致する。"
+                text = (f"全{len(counts)}行の割合は記載のn={stated}ではなく{fits}で割った値と一致する。"
                         f"図の割合は記載と異なる母数で計算されたとみられる")
                 if declared in bases:
-                    text += f"（データパッケージの percent_base={declared} に記録済み）"
+                    text += f"（データパッケージの percent_base={declared}に記録済み）"
             else:
                 text = "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる"
-            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", False, text))
+            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", DISAGREE, text))
     return _frame(checks)
 
 
@@ -124,15 +131,15 @@ def implied_base_checks(survey: Survey) -> pd.DataFrame:
             total = round(sum(percents), 1)
             where = f"概要図表{number}" + (f"（{series}）" if series else "")
             if ok:
-                note = "全ての割合が n の整数倍の比として再現できる"
+                note = "全ての割合がnの整数倍の比として再現できる"
                 smallest = f"n={stated}"
             else:
                 fits = percent_only_bases(percents, range(1, 10 * stated + 1))
                 smallest = f"n={fits[0]}" if fits else f"{10 * stated}以下になし"
-                note = (f"記載の n では割合を再現できない。割合の合計は{total}％"
+                note = (f"記載のnでは割合を再現できない。割合の合計は{total}％"
                         + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
-                        + f"全ての値を再現できる最小の母数は {smallest}")
-            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, ok, note))
+                        + f"全ての値を再現できる最小の母数は{smallest}")
+            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, verdict(ok), note))
     return _frame(checks)
 
 
@@ -155,14 +162,25 @@ def sum_checks(survey: Survey) -> pd.DataFrame:
                 known = rows["percent"].dropna().astype(float)
                 total = round(sum(known), 1)
                 tolerance = 0.05 * len(rows)
-                complete = len(known) == len(rows)
-                agrees = abs(total - 100) <= tolerance + 1e-9 if complete else total <= 100 + tolerance
-                note = "" if complete else f"{len(rows) - len(known)}個の値が不明"
-                if complete and not agrees:
-                    note = "合計が100％から丸め誤差を超えてずれている"
-                checks.append(Check(f"概要図表{number}", f"{name} の合計", f"{total}％",
-                                    "100％（丸め誤差の範囲）", agrees, note))
+                unknown = len(rows) - len(known)
+                if not unknown:
+                    ok = abs(total - 100) <= tolerance + 1e-9
+                    result, note = verdict(ok), "" if ok else "合計が100％から丸め誤差を超えてずれている"
+                elif total > 100 + tolerance:
+                    result, note = DISAGREE, f"{unknown}個の値が不明だが、既知の値だけで100％を超える"
+                else:
+                    result, note = UNDECIDABLE, f"{unknown}個の値が不明なため、合計を確かめられない"
+                checks.append(Check(f"概要図表{number}", f"{name}の合計", f"{total}％（既知の値）" if unknown else f"{total}％",
+                                    "100％（丸め誤差の範囲）", result, note))
     return _frame(checks)
+
+
+NO_PRINTED_VALUE = "報告書に比べる値の記載がない"
+
+
+def _compare(printed, agrees) -> str:
+    """判定不能 when the report prints no value to compare with, else the verdict of ``agrees()``."""
+    return UNDECIDABLE if printed is None else verdict(agrees())
 
 
 def _pct(value: Decimal) -> str:
@@ -203,29 +221,32 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
         printed = facts.get("reported_response_rate_percent")
         checks.append(Check("Ⅰ", f"回収率（{facts['responses']}/{facts['population']}）",
                             f"{printed}％" if printed is not None else "—", _pct(rate),
-                            printed is None or round_half_up(rate) == round_half_up(printed)))
+                            _compare(printed, lambda: round_half_up(rate) == round_half_up(printed)),
+                            "" if printed is not None else NO_PRINTED_VALUE))
     shares = international_shares(survey)
     if shares:
         fact = survey.reported("intl_share_of_respondents")
         printed = fact["value"] if fact else None
-        ok = printed is None or round_half_up(shares["share_of_respondents"]) == round_half_up(printed)
-        note = (f"母数は図表1の回答機関 n={shares['n']}（全回答 {facts.get('responses', '—')} 機関ではない）"
+        result = _compare(printed, lambda: round_half_up(shares["share_of_respondents"]) == round_half_up(printed))
+        note = (f"母数は図表1の回答機関n={shares['n']}（全回答{facts.get('responses', '—')}機関ではない）"
                 if facts.get("responses") and facts["responses"] != shares["n"] else "")
         checks.append(Check("Ⅲ／概要図表1", f"国際産学連携の実施割合（{shares['international']}/{shares['n']}）",
                             f"{printed}％" if printed is not None else "—",
-                            _pct(shares["share_of_respondents"]), ok, note))
+                            _pct(shares["share_of_respondents"]), result, note or ("" if printed is not None else NO_PRINTED_VALUE)))
         if facts.get("responses"):
             alt = Decimal(shares["international"]) * 100 / facts["responses"]
             checks.append(Check("Ⅲ／概要図表1", f"同、全回答機関を母数とした場合（{shares['international']}/{facts['responses']}）",
-                                "—", _pct(alt), True, "参考：母数の違いによる差"))
+                                "—", _pct(alt), UNDECIDABLE, "参考値：報告書に対応する値はなく、母数の違いによる差を示す"))
         fact = survey.reported("intl_share_among_ilc_summary")
         share = shares["share_of_collaborators"]
         printed_text = str(fact.get("value")) if fact else "—"
         low, high = rough_share_bounds(printed_text)
-        ok = low is None or low <= share < high
-        note = f"「{printed_text}」は{low}％以上{high}％未満と解釈" if low is not None else ""
+        if low is None:
+            result, note = UNDECIDABLE, f"「{printed_text}」を数の範囲として解釈できない"
+        else:
+            result, note = verdict(low <= share < high), f"「{printed_text}」は{low}％以上{high}％未満と解釈"
         checks.append(Check("（１－１）／Ⅲ", f"産学連携実施機関に占める国際産学連携の割合（{shares['international']}/{shares['any']}）",
-                            printed_text, _pct(share), ok, note))
+                            printed_text, _pct(share), result, note))
     checks += _figure_base_links(survey)
     return _frame(checks)
 
@@ -242,9 +263,9 @@ def _figure_base_links(survey: Survey) -> list[Check]:
         lacking = next((f for item, f in facts.items() if item and "体制" in item), None)
         if lacking and n2:
             share = Decimal(n3) * 100 / Decimal(n2)
-            checks.append(Check("概要図表2・3", f"図表3の n={n3} ÷ 図表2の n={n2}",
+            checks.append(Check("概要図表2・3", f"図表3のn={n3} ÷ 図表2のn={n2}",
                                 f"{lacking['percent']}％（本文）", _pct(share),
-                                round_half_up(share) == round_half_up(lacking["percent"]),
+                                verdict(round_half_up(share) == round_half_up(lacking["percent"])),
                                 "図表3は「十分な体制がない」と答えた機関への設問"))
     shares = international_shares(survey)
     for number in (11, 12):
@@ -252,8 +273,8 @@ def _figure_base_links(survey: Survey) -> list[Check]:
         if shares and table is not None:
             for series, group in table.groupby("series", sort=False):
                 n = int(group["n"].iloc[0])
-                checks.append(Check(f"概要図表{number}", f"{series or '全体'} の n と国際産学連携実施機関数",
-                                    f"n={n}", f"{shares['international']}機関（図表1）", n <= shares["international"],
+                checks.append(Check(f"概要図表{number}", f"{series or '全体'}のnと国際産学連携実施機関数",
+                                    f"n={n}", f"{shares['international']}機関（図表1）", verdict(n <= shares["international"]),
                                     "実施機関のうち設問に回答した機関が母数" if n < shares["international"] else ""))
     return checks
 
@@ -265,10 +286,10 @@ def disagreements(survey: Survey) -> pd.DataFrame:
         # a row the whole-figure base explains gets that explanation
         figure, _, series = row.figure.partition("（")
         series = series.rstrip("）")
-        same = (percents["figure"] == figure) & ~percents["agrees"] & (percents["explanation"] == "")
+        same = (percents["figure"] == figure) & (percents["verdict"] == DISAGREE) & (percents["explanation"] == "")
         if series:
             same &= percents["what"].str.startswith(f"{series}／")
-        percents.loc[same, "explanation"] = f"図全体の割合が {row.recomputed} で割った値と一致する（母数の違い）"
+        percents.loc[same, "explanation"] = f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）"
     frames = [percents, bases, implied_base_checks(survey), sum_checks(survey), prose_checks(survey)]
     allc = pd.concat(frames, ignore_index=True)
-    return allc[~allc["agrees"].astype(bool)].reset_index(drop=True)
+    return allc[allc["verdict"] == DISAGREE].reset_index(drop=True)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from IPython.display import Markdown
 from myst_nb import glue
 
 from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
@@ -23,6 +24,8 @@ __all__ = [
     "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
     "show_figure", "figure_caption",
+    # the report (package sources)
+    "report_source", "report_citation", "glue_report", "source_note",
     # appendices (src/appendix.py)
     "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table",
 ]
@@ -83,7 +86,8 @@ def share(part: int, whole: int) -> Decimal:
 
 # --------------------------------------------------------------------------- figures
 
-_TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）"}
+_TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）",
+                  "note": "注"}
 _BUILDER_ANCHOR = {"share": "share-chart", "bars": "bars-chart", "paired": "paired-chart", "rating": "rating-chart"}
 
 
@@ -93,39 +97,119 @@ def figure_caption(survey: Survey, number: int) -> str:
     return f"概要図表{number} {res.title}{res.meta.get('caption_parenthetical') or ''}"
 
 
-def data_table_html(table) -> str:
-    """The figure's rows as an escaped HTML table (empty columns dropped)."""
-    shown = table.rename(columns=_TABLE_COLUMNS)
-    shown = shown[[c for c in shown.columns if shown[c].astype(str).replace({"": None, "<NA>": None}).notna().any()]]
-    return shown.to_html(index=False, escape=True, na_rep="—", classes="figure-data", border=0)
+def report_source(survey: Survey) -> dict[str, Any]:
+    """The report this book republishes: the first entry of the package's ``sources``."""
+    sources = survey.descriptor.get("sources") or [{}]
+    return sources[0]
+
+
+def report_citation(survey: Survey) -> str:
+    """「title」（series、publisher、2017年4月）, from the package's ``sources``."""
+    src = report_source(survey)
+    parts = [src.get("series"), src.get("publisher"), fmt_month(src["issued"]) if src.get("issued") else None]
+    details = "、".join(p for p in parts if p)
+    return f"「{src.get('title', '')}」" + (f"（{details}）" if details else "")
+
+
+def report_citation_html(survey: Survey) -> str:
+    """The citation with the report's title linked to its public page (escaped)."""
+    from html import escape
+
+    src = report_source(survey)
+    text = escape(report_citation(survey))
+    if src.get("path", "").startswith("https://"):
+        title = escape(f"「{src.get('title', '')}」")
+        text = text.replace(title, f'<a href="{escape(src["path"])}">{title}</a>', 1)
+    return text
+
+
+def glue_report(survey: Survey) -> dict[str, Any]:
+    """Glue the report's bibliographic facts: ``report_title``, ``report_citation``, ``report_link`` (markdown)."""
+    src = report_source(survey)
+    glue_text("report_title", src.get("title", ""))
+    glue_text("report_series", src.get("series", ""))
+    glue_text("report_citation", report_citation(survey))
+    link = src.get("path", "")
+    text = _md_escape(report_citation(survey))
+    glue("report_link", Markdown(f"[{text}]({link})" if link.startswith("https://") else text), display=False)
+    return src
+
+
+def _md_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_[]()<>#" else ch for ch in text)
+
+
+def source_note(survey: Survey, section: str, docname: str | None = None):
+    """The 出典 paragraph of a chapter: the report (linked), the summary's section and the chapter's figures."""
+    from IPython.display import HTML
+
+    from .figures import figures_of
+
+    figures = figures_of(docname) if docname else []
+    where = f"概要 {section}" + (f"、{_figure_range(figures)}" if figures else "")
+    return HTML(f'<p class="source-note">{report_citation_html(survey)}、{where}。'
+                "文章はこのサイトが報告書の事実と数値をもとに独自に書いたもので、報告書の文の転載ではありません。</p>")
+
+
+def _figure_range(numbers: list[int]) -> str:
+    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
+        return f"概要図表{numbers[0]}〜{numbers[-1]}"
+    return "・".join(f"概要図表{n}" for n in numbers)
+
+
+def data_table_html(table, notes: list[str] | None = None) -> str:
+    """The figure's rows as an escaped HTML table (empty columns dropped, unknown values shown as 不明)."""
+    import pandas as pd
+
+    from .charts import UNKNOWN
+
+    shown = table.copy()
+    shown["percent"] = [UNKNOWN if pd.isna(v) else f"{round_half_up(v)}" for v in shown["percent"]]
+    shown["count"] = ["" if pd.isna(v) else fmt_count(v) for v in shown["count"]]
+    if "note" in shown:
+        shown["note"] = [_short_note(v) for v in shown["note"]]
+    shown = shown.rename(columns=_TABLE_COLUMNS)
+    shown = shown[[c for c in shown.columns if shown[c].astype(str).replace({"": None}).notna().any()]]
+    html = shown.to_html(index=False, escape=True, na_rep="—", classes="figure-data", border=0)
+    if notes:
+        from html import escape
+
+        html += "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes)
+    return html
+
+
+def _short_note(note: str) -> str:
+    """The table cell for a note: its marker (導出 or 不明 with ※); the rule goes below the table."""
+    return "" if not note else note.split("：", 1)[0] + "※"
+
+
+def _table_footnotes(table) -> list[str]:
+    """One footnote per distinct note of the table (「※導出：rule」, 「※不明：…」)."""
+    return [f"※{note}" for note in dict.fromkeys(n for n in table.get("note", []) if n)]
 
 
 def _figure_notes_html(survey: Survey, number: int, chart) -> str:
     from html import escape
 
-    from .charts import NotPublished
+    from .charts import NotPublished, annotate_cells
     from .figures import figure_spec
 
     spec = figure_spec(number)
     stem = f"fig{number:02d}"
     res = survey.resource(number)
-    source = "; ".join(s.get("title", "") for s in res.meta.get("sources", [])) or "NISTEP DISCUSSION PAPER No.145"
-    parts = [f'<p class="figure-source">出典：{escape(source)}。グラフはこのサイトがデータから作成。</p>']
+    source = f"出典：{report_citation_html(survey)}、概要図表{number}。"
     if isinstance(chart, NotPublished):
-        parts.append(
-            '<div class="admonition note not-published-howto"><p class="admonition-title">表を用意すると描画されます</p>'
-            f"<p><code>{escape(stem)}.csv</code>（列：<code>series,item,level,count,n,percent</code>）をデータディレクトリに置き、"
-            f"<code>datapackage.json</code> の資源 <code>{escape(res.name)}</code> の空の <code>\"data\"</code> を "
-            f"<code>\"path\": \"{escape(stem)}.csv\"</code> に置き換えて再ビルドしてください（data/README.md）。</p></div>")
-    else:
-        parts.append(f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
-                     f"{data_table_html(survey.table(number))}</details>")
-        parts.append('<p class="figure-downloads">ダウンロード：'
-                     f'<a href="../_static/figures/{stem}.csv" download>CSV</a> ・ '
-                     f'<a href="../_static/figures/{stem}.svg" download>SVG</a> ・ '
-                     f'<a href="../_static/figures/{stem}.png" download>PNG</a> ・ '
-                     f'描画コード：<a href="code.html#{_BUILDER_ANCHOR[spec.kind]}">src/charts.py</a></p>')
-    return "\n".join(parts)
+        return f'<p class="figure-source">{source}</p>'
+    table = annotate_cells(survey.table(number), res)
+    return "\n".join([
+        f'<p class="figure-source">{source}グラフはこのサイトがデータから作成。</p>',
+        f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
+        f"{data_table_html(table, _table_footnotes(table))}</details>",
+        '<p class="figure-downloads">ダウンロード：'
+        f'<a href="../_static/figures/{stem}.csv" download>CSV</a> ・ '
+        f'<a href="../_static/figures/{stem}.svg" download>SVG</a> ・ '
+        f'<a href="../_static/figures/{stem}.png" download>PNG</a> ・ '
+        f'描画コード：<a href="code.html#{_BUILDER_ANCHOR[spec.kind]}">src/charts.py</a></p>'])
 
 
 def show_figure(survey: Survey, number: int):
@@ -168,7 +252,7 @@ def glue_item(key: str, table, contains: str, series: str | None = None):
     if not _isna(row["percent"]):
         glue_percent(f"{key}_pct", row["percent"])
     else:
-        glue_text(f"{key}_pct", "値不明")
+        glue_text(f"{key}_pct", "不明")
     return row
 
 
@@ -219,16 +303,17 @@ def reported_fact(survey: Survey, ident: str) -> dict:
 
 
 def base_note(survey: Survey, number: int) -> str:
-    """A sentence on the denominator of a figure's percentages, from the audit."""
+    """A sentence on the denominator of a figure's percentages, from the audit (this site's own check)."""
     from .audit import base_explanations
 
     rows = base_explanations(survey, figures=[number])
     if rows.empty:
-        return "この図の割合は、すべてキャプションの n から再計算した値と一致します"
+        return "この図の割合は、このサイトがキャプションのnから計算し直した値とすべて一致します"
     row = rows.iloc[0]
     if row["recomputed"] == "該当なし":
-        return f"この図の割合は、キャプションの {row['printed']} でもほかの単一の母数でも全項目を再現できません"
-    return f"この図の割合はキャプションの {row['printed']} ではなく {row['recomputed']} で割った値と全項目で一致します"
+        return f"このサイトの検算では、この図の割合はキャプションの{row['printed']}でもほかの単一の母数でも再現できません"
+    return (f"このサイトの検算では、この図の割合はキャプションの{row['printed']}ではなく"
+            f"{row['recomputed']}で割った値と全項目で一致します")
 
 
 def rating_ranking(table, levels: list[str]):
@@ -250,8 +335,8 @@ def unknown_note(table, series: str | None = None) -> str:
     if not missing:
         return ""
     where = f"「{series}」の" if series else ""
-    return (f"なお、{where}{missing}項目の値は概要の印字からは特定できないため空欄にしています"
-            "（理由はデータの付録と検証の付録を参照）。")
+    return (f"なお、{where}{missing}項目の値は概要の印字からは決められないため、図と表では「不明」としています"
+            "（表の注とデータの付録を参照）。")
 
 
 def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです") -> str:

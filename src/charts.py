@@ -16,7 +16,7 @@ import altair as alt
 import pandas as pd
 
 from .datapkg import Resource, Survey, ranked, round_half_up
-from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, positive_levels
+from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, missing_values_text, positive_levels
 from .render import FONT_FAMILY, enable_renderer
 
 FONT = f'"{FONT_FAMILY}", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif'
@@ -29,6 +29,9 @@ BAR_COLOUR = SERIES_COLOURS[0]
 #: Diverging brown–teal (ColorBrewer BrBG, colour-blind safe), negative → positive.
 RATING_COLOURS = ["#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571"]
 THEME = "nistep"
+#: Where the book explains how to supply a missing figure's table (chapters/reproduce.md).
+SUPPLY_TABLE_LINK = "reproduce.html#reproduce-supply-table"
+UNKNOWN = "不明"
 enable_renderer()   # charts display through the offline renderer wherever this module is used
 
 
@@ -99,13 +102,16 @@ def _with_labels(df: pd.DataFrame, per_item_n: bool) -> pd.DataFrame:
     out["percent_value"] = out["percent"].astype(float)
     out["count_text"] = ["—" if pd.isna(c) else str(int(c)) for c in out["count"]]
     out["n"] = out["n"].astype(int)
+    out["note"] = out["note"].fillna("") if "note" in out else ""
     return out
 
 
-def _tooltip(extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
+def _tooltip(data: pd.DataFrame, extra: list[alt.Tooltip] | None = None) -> list[alt.Tooltip]:
+    """Item, series/level, count, n, percent, and a note where a cell is derived or unknown."""
+    note = [alt.Tooltip("note:N", title="注")] if (data["note"] != "").any() else []
     return [alt.Tooltip("item:N", title="選択肢"), *(extra or []),
             alt.Tooltip("count_text:N", title="回答数"), alt.Tooltip("n:Q", title="n"),
-            alt.Tooltip("percent_text:N", title="割合")]
+            alt.Tooltip("percent_text:N", title="割合"), *note]
 
 
 def _y(labels: list[str]) -> alt.Y:
@@ -158,7 +164,7 @@ def share_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.Chart:
         y=_y(labels),
         x=alt.X("percent_value:Q", title="割合（％）" + ("" if panels else f"　{_n_text(df)}"),
                 scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])),
-        tooltip=_tooltip([alt.Tooltip("series:N", title="系列")] if panels else None),
+        tooltip=_tooltip(data, [alt.Tooltip("series:N", title="系列")] if panels else None),
     )
     layer = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
                       base.mark_text(align="left", dx=4).encode(text="percent_text:N"), data=data)
@@ -181,7 +187,7 @@ def bars_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart
         y=_y(labels),
         x=alt.X("percent_value:Q", title=f"回答機関に占める割合（％、複数回答）　{_n_text(df)}",
                 scale=alt.Scale(domain=[0, domain_max])),
-        tooltip=_tooltip(),
+        tooltip=_tooltip(data),
     )
     chart = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
                       base.mark_text(align="left", dx=4).encode(text="percent_text:N"),
@@ -191,10 +197,10 @@ def bars_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart
 
 
 def _unknown_marks(base: alt.Chart, data: pd.DataFrame) -> alt.Chart:
-    """'不明' at zero for cells whose value the report does not determine."""
+    """'不明' at zero for cells whose value the summary does not determine."""
     return base.transform_filter("!isValid(datum.percent_value)").mark_text(
         align="left", dx=4, color="#767676", fontStyle="italic").encode(
-        x=alt.datum(0), text=alt.value("値不明"))
+        x=alt.datum(0), text=alt.value(UNKNOWN))
 
 
 def paired_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart:
@@ -208,7 +214,7 @@ def paired_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerCha
         y=_y(labels),
         yOffset=alt.YOffset("series_label:N", sort=legend),
         x=alt.X("percent_value:Q", title="割合（％）", scale=alt.Scale(domain=[0, 100])),
-        tooltip=_tooltip([alt.Tooltip("series:N", title="系列")]),
+        tooltip=_tooltip(data, [alt.Tooltip("series:N", title="系列")]),
     )
     bars = base.mark_bar(height=BAR * 0.7).encode(
         color=alt.Color("series_label:N", sort=legend, title=None,
@@ -243,7 +249,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
             start += v
     layout = pd.DataFrame(rows)
     labels = list(dict.fromkeys(data["label"]))
-    base = alt.Chart(layout).encode(y=_y(labels), tooltip=_tooltip([alt.Tooltip("level:N", title="評価")]))
+    base = alt.Chart(layout).encode(y=_y(labels), tooltip=_tooltip(layout, [alt.Tooltip("level:N", title="評価")]))
     bars = base.mark_bar(height=BAR).encode(
         x=alt.X("x0:Q", title="割合（％）：左は否定的、右は肯定的な回答", scale=alt.Scale(domain=[-100, 100]),
                 axis=alt.Axis(labelExpr="abs(datum.value)", values=[-100, -50, 0, 50, 100])),
@@ -270,7 +276,7 @@ def _rating_description(df: pd.DataFrame, levels: list[str]) -> str:
 
 @dataclass(frozen=True)
 class NotPublished:
-    """Stands in for a figure whose table the summary does not publish."""
+    """Stands in for a figure whose values our text source lacks (the report has them as a graphic)."""
 
     number: int
     title: str
@@ -280,8 +286,8 @@ class NotPublished:
     def _repr_html_(self) -> str:
         from html import escape
 
-        return (f'<div class="not-published" role="note"><p><strong>概要図表{self.number}の表は公表されていません。'
-                f"</strong>{escape(self.reason)}</p></div>")
+        return (f'<div class="not-published" role="note"><p>{escape(self.reason)}'
+                f'値の表を用意すれば、ここにグラフが描かれます（<a href="{SUPPLY_TABLE_LINK}">再現方法</a>）。</p></div>')
 
 
 def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublished:
@@ -290,12 +296,9 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
     res: Resource = survey.resource(number)
     table = survey.table(number)
     if table is None or table.empty or table["percent"].isna().all():
-        if res.meta.get("published_sequence"):
-            reason = ("概要には値が印字されていますが、どの値がどの項目・段階のものかを示すラベルがないため、"
-                      "表に復元できません。本文が述べている結果は上の文章のとおりです。")
-        else:
-            reason = "報告書の概要にはこの図表の数値が掲載されていないため、グラフは描けません。本文が述べている結果は上の文章のとおりです。"
+        reason = missing_values_text(number, unlabelled=bool(res.meta.get("published_sequence")))
         return NotPublished(number, res.title, reason, res.meta.get("prose_facts", []))
+    table = annotate_cells(table, res)
     if spec.kind == SHARE:
         return share_chart(table, number=number)
     if spec.kind == BARS:
@@ -306,3 +309,18 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
         levels = res.meta.get("levels") or list(dict.fromkeys(table["level"]))
         return rating_chart(table, levels, number=number)
     raise ValueError(f"unknown chart kind {spec.kind!r} for figure {number}")
+
+
+def annotate_cells(table: pd.DataFrame, res: Resource) -> pd.DataFrame:
+    """The table with a ``note`` column: 導出 (and its rule) for derived cells, 不明 for undetermined ones."""
+    out = table.copy()
+    out["note"] = ""
+    out.loc[out["percent"].isna(), "note"] = f"{UNKNOWN}：概要の印字からは値を決められない"
+    for cell in res.meta.get("derived_cells", []):
+        match = ((out["series"] == cell.get("series", "")) & (out["item"] == cell["item"])
+                 & (out["level"] == cell.get("level", "")))
+        if match.sum() != 1:
+            raise ValueError(f"datapackage.json: resource '{res.name}', field 'derived_cells': no single row "
+                             f"matches {cell!r} — fix: copy series, item and level exactly from {res.name}'s table")
+        out.loc[match, "note"] = f"導出：{cell['rule']}"
+    return out

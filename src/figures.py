@@ -66,9 +66,29 @@ REGISTRY: dict[int, FigureSpec] = {
 }
 
 
+def missing_values_text(number: int, unlabelled: bool = False) -> str:
+    """The one sentence the site uses for a figure whose values our text source lacks.
+
+    The report did publish these figures (as graphics in its PDF); only the text
+    extraction this data was transcribed from lacks their values (figure 17: lacks
+    their labels).  Pages, notes and appendices all use this wording.
+    """
+    if unlabelled:
+        lost = "値はありますが、どの項目・段階の値かを示すラベルが失われていて、表に戻せませんでした"
+    else:
+        lost = "値が含まれていないため、表を作れませんでした"
+    return (f"報告書は概要図表{number}をグラフとして掲載していますが、"
+            f"このサイトがデータの元にした概要のテキストには{lost}。")
+
+
 def positive_levels(levels: list[str]) -> list[str]:
     """The levels above the neutral middle of a rating scale (the last two of five)."""
     return levels[(len(levels) + 1) // 2:]
+
+
+def figures_of(docname: str) -> list[int]:
+    """Numbers of the figures that chapter ``docname`` shows, in report order."""
+    return [spec.number for spec in REGISTRY.values() if spec.chapter == docname]
 
 
 def figure_spec(number: int) -> FigureSpec:

@@ -22,18 +22,18 @@ def survey_with(tmp_path, fig3: str):
 
 def test_wrong_percent_is_listed(tmp_path):
     checks = audit.percent_checks(survey_with(tmp_path, ONE_TYPO))
-    bad = checks[~checks["agrees"]]
+    bad = checks[checks["verdict"] == audit.DISAGREE]
     assert bad["what"].tolist() == ["C"]
     assert bad["printed"].iloc[0].startswith("21.5") and bad["recomputed"].iloc[0] == "12.5％"
 
 
 def test_wrong_n_for_a_whole_figure_is_explained_by_the_fitting_base(tmp_path):
     survey = survey_with(tmp_path, WRONG_BASE)
-    assert (~audit.percent_checks(survey)["agrees"]).sum() == 3
+    assert (audit.percent_checks(survey)["verdict"] == audit.DISAGREE).sum() == 3
     explained = audit.base_explanations(survey)
     assert explained["figure"].tolist() == ["概要図表3"]
     assert "n=81" in explained["recomputed"].iloc[0]
-    assert "n=80 ではなく n=81" in explained["explanation"].iloc[0]
+    assert "n=80ではなくn=81" in explained["explanation"].iloc[0]
 
 
 def test_a_single_typo_is_not_blamed_on_the_base(tmp_path):
@@ -49,7 +49,7 @@ def test_response_rate_is_recomputed_from_survey_facts(tmp_path):
     directory = write_package(tmp_path, survey={"population": 200, "responses": 150, "reported_response_rate_percent": 70.0})
     prose = audit.prose_checks(load_survey(directory))
     row = prose[prose["what"].str.startswith("回収率")].iloc[0]
-    assert row["recomputed"] == "75.0％" and not row["agrees"]
+    assert row["recomputed"] == "75.0％" and row["verdict"] == audit.DISAGREE
 
 
 def test_real_report_figure4_uses_588_not_589():
@@ -62,7 +62,7 @@ def test_real_report_figure4_uses_588_not_589():
 def test_real_report_prose_numbers_follow_from_the_figures():
     survey = load_survey(REPO / "data")
     prose = audit.prose_checks(survey)
-    assert prose["agrees"].all(), prose[~prose["agrees"]].to_dict("records")
+    assert (prose["verdict"] != audit.DISAGREE).all(), prose[prose["verdict"] == audit.DISAGREE].to_dict("records")
 
 
 def test_audit_page_changes_with_the_data(tmp_path):
@@ -70,7 +70,7 @@ def test_audit_page_changes_with_the_data(tmp_path):
     b = audit.disagreements(survey_with(tmp_path / "b", WRONG_BASE))
     assert a["what"].tolist() == ["C", "割合の母数"]
     assert b["what"].tolist() == ["A", "B", "C", "割合の母数"]
-    assert (b["explanation"].iloc[:3] == "図全体の割合が n=81 で割った値と一致する（母数の違い）").all()
+    assert (b["explanation"].iloc[:3] == "図全体の割合がn=81で割った値と一致する（母数の違い）").all()
 
 
 def test_rough_shares_in_words_are_parsed():

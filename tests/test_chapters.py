@@ -36,8 +36,10 @@ def test_every_figure_is_on_its_chapter_page(clean_build, number):
             assert href in links and (clean_build.html / "_static/figures" / f"{stem}.{ext}").exists()
         assert soup.find("summary", string=re.compile(f"データ表（概要図表{number}）"))
     else:
-        assert figure.select(".not-published")
-        assert f"{stem}.csv" in soup.get_text()           # how to supply the table
+        box = figure.select_one(".not-published")
+        assert box is not None and "グラフとして掲載" in box.get_text()
+        assert box.find("a", href="reproduce.html#reproduce-supply-table")   # how to supply it: explained once
+        assert not any("このサイトがデータから作成" in text for text in sources)
 
 
 def test_figure_code_cells_are_one_short_folded_call():

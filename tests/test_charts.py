@@ -9,7 +9,7 @@ import pytest
 
 from src import charts, render
 from src.datapkg import load_survey
-from src.figures import REGISTRY
+from src.figures import REGISTRY, missing_values_text
 
 from conftest import REPO
 from fixtures.package import write_package
@@ -82,7 +82,9 @@ def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
     survey = load_survey(write_package(tmp_path))
     result = charts.figure_chart(survey, 5)
     assert isinstance(result, charts.NotPublished)
-    assert "表は公表されていません" in result._repr_html_()
+    html = result._repr_html_()
+    assert missing_values_text(5) in html and charts.SUPPLY_TABLE_LINK in html
+    assert "公表されていません" not in html and "掲載されていない" not in html
 
 
 def test_fixture_tables_draw_every_kind(tmp_path):
