@@ -251,6 +251,27 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
     return _frame(checks)
 
 
+def erratum_checks(survey: Survey) -> pd.DataFrame:
+    """The report's own corrections (package ``sources[0].errata``), each recomputed from the data."""
+    checks = []
+    source = (survey.descriptor.get("sources") or [{}])[0]
+    shares = international_shares(survey)
+    recomputed = {"intl_share_of_respondents": shares["share_of_respondents"] if shares else None}
+    for e in source.get("errata", []):
+        value = recomputed.get(e.get("reported_in_prose"))
+        printed = f"{e['before']}％→{e['after']}％（{e['date']}訂正）"
+        if value is None:
+            checks.append(Check(e.get("location", ""), e["statement"], printed, "—", UNDECIDABLE,
+                                "データから計算する方法がない"))
+            continue
+        after_ok = round_half_up(value) == round_half_up(e["after"])
+        before_ok = round_half_up(value) == round_half_up(e["before"])
+        note = ("訂正後の値がデータからの計算と一致する" if after_ok else
+                "訂正前の値がデータからの計算と一致する" if before_ok else "訂正の前後いずれの値とも一致しない")
+        checks.append(Check(e.get("location", ""), e["statement"], printed, _pct(value), verdict(after_ok), note))
+    return _frame(checks)
+
+
 def _figure_base_links(survey: Survey) -> list[Check]:
     """Stated n's that should follow from other figures (e.g. fig. 3's n = fig. 2's 体制不足 share)."""
     checks = []

@@ -18,14 +18,14 @@ from .datapkg import Survey, load_survey, ranked, round_half_up
 
 __all__ = [
     # data and formatting
-    "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month",
+    "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
     "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
-    "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
+    "glue_prose_facts", "glue_all_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
     "show_figure", "figure_caption",
     # the report (package sources)
-    "report_source", "report_citation", "glue_report", "source_note",
+    "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
     "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table",
 ]
@@ -139,22 +139,63 @@ def _md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()<>#" else ch for ch in text)
 
 
-def source_note(survey: Survey, section: str, docname: str | None = None):
+def source_note(survey: Survey, section: str):
     """The 出典 paragraph of a chapter: the report (linked), the summary's section and the chapter's figures."""
     from IPython.display import HTML
 
-    from .figures import figures_of
+    from .figures import CHAPTER_OF_SECTION, figures_of
 
-    figures = figures_of(docname) if docname else []
-    where = f"概要 {section}" + (f"、{_figure_range(figures)}" if figures else "")
+    figures = figures_of(section) if section in CHAPTER_OF_SECTION else []
+    where = f"概要{section}" + (f"、{_figure_range(figures)}" if figures else "")
     return HTML(f'<p class="source-note">{report_citation_html(survey)}、{where}。'
                 "文章はこのサイトが報告書の事実と数値をもとに独自に書いたもので、報告書の文の転載ではありません。</p>")
 
 
+def errata_note(survey: Survey, checks):
+    """One paragraph per correction the report's public page records, with this site's recomputation."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    errata = report_source(survey).get("errata", [])
+    if not errata:
+        return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>")
+    parts = []
+    for e, check in zip(errata, checks.itertuples()):
+        parts.append(
+            f"<p>{report_citation_html(survey)}の公開ページには、{escape(fmt_date(e['date']))}付けの訂正が記録されています。"
+            f"{escape(e['statement'])}が、{escape(fmt_percent(e['before']))}から{escape(fmt_percent(e['after']))}に"
+            f"改められました（{escape(e.get('location', ''))}）。"
+            f"このサイトがデータから計算すると{escape(check.recomputed)}で、判定は「{escape(check.verdict)}」"
+            f"（{escape(check.explanation)}）です。</p>")
+    return HTML("\n".join(parts))
+
+
 def _figure_range(numbers: list[int]) -> str:
+    """「概要図表5〜10」 for a run of three or more, else 「概要図表2・概要図表3」."""
     if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
         return f"概要図表{numbers[0]}〜{numbers[-1]}"
     return "・".join(f"概要図表{n}" for n in numbers)
+
+
+def figures_text(numbers: list[int]) -> str:
+    """「概要図表2、5〜10、17」: figure numbers with runs collapsed."""
+    runs: list[list[int]] = []
+    for n in sorted(numbers):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]}〜{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs]
+    return "概要図表" + "、".join(parts) if parts else ""
+
+
+def glue_missing_figures(survey: Survey, numbers: list[int] | None = None) -> list[int]:
+    """Glue ``missing_figures`` (「概要図表2、5〜10、17」): figures among ``numbers`` (default all) without a table."""
+    missing = [n for n, res in sorted(survey.resources.items())
+               if not res.published and (numbers is None or n in numbers)]
+    glue_text("missing_figures", figures_text(missing) or "なし")
+    return missing
 
 
 def data_table_html(table, notes: list[str] | None = None) -> str:
@@ -206,10 +247,10 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
         f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
         f"{data_table_html(table, _table_footnotes(table))}</details>",
         '<p class="figure-downloads">ダウンロード：'
-        f'<a href="../_static/figures/{stem}.csv" download>CSV</a> ・ '
-        f'<a href="../_static/figures/{stem}.svg" download>SVG</a> ・ '
-        f'<a href="../_static/figures/{stem}.png" download>PNG</a> ・ '
-        f'描画コード：<a href="code.html#{_BUILDER_ANCHOR[spec.kind]}">src/charts.py</a></p>'])
+        f'<a href="../_static/figures/{stem}.csv" download>CSV</a>・'
+        f'<a href="../_static/figures/{stem}.svg" download>SVG</a>・'
+        f'<a href="../_static/figures/{stem}.png" download>PNG</a>'
+        f'（描画コード：<a href="code.html#{_BUILDER_ANCHOR[spec.kind]}">src/charts.py</a>）</p>'])
 
 
 def show_figure(survey: Survey, number: int):
@@ -276,6 +317,12 @@ def fmt_month(value: str) -> str:
     return f"{int(year)}年{int(month)}月"
 
 
+def fmt_date(value: str) -> str:
+    """'2017-05-10' → '2017年5月10日'."""
+    year, month, day = (int(x) for x in str(value).split("-")[:3])
+    return f"{year}年{month}月{day}日"
+
+
 def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     """Glue what the report's text says about an unpublished figure: ``{id}_item`` and ``{id}_pct``.
 
@@ -292,6 +339,13 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
         if fact.get("percent") is not None:
             glue_percent(f"{fact['id']}_pct", fact["percent"])
     return facts
+
+
+def glue_all_prose_facts(survey: Survey) -> None:
+    """Glue what the report's text says about every figure that carries ``prose_facts``."""
+    for number, res in sorted(survey.resources.items()):
+        if res.meta.get("prose_facts"):
+            glue_prose_facts(survey, number)
 
 
 def reported_fact(survey: Survey, ident: str) -> dict:

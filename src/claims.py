@@ -64,6 +64,9 @@ CLAIMS: dict[str, Claim] = {
     "location_agnostic_leads": Claim(
         "図表11ではどちらの連携でも「国内外を問わず探索する」が最も多い",
         lambda s: all("問わず" in _top(s, 11, 1, i)[0] for i in (0, 1))),
+    "licensing_prefers_domestic_more": Claim(
+        "図表11では「まず国内を優先」の割合がライセンシングの方が共同研究や受託研究より高い",
+        lambda s: _domestic_first_share(s, 1) > _domestic_first_share(s, 0)),
     "no_staff_leads": Claim("図表12で最も多いのは契約の知識を持つスタッフを「確保していない」である",
                             lambda s: "確保していない" in _top(s, 12, 1)[0]),
     "needs_seeds_match_leads": Claim("図表13で最も重要とされるのはニーズ・シーズの合致である",
@@ -71,12 +74,23 @@ CLAIMS: dict[str, Claim] = {
     "partners_value_match_and_base_tech": Claim(
         "図表14で相手から最も重視されていると感じる上位2つはニーズ・シーズの合致と基盤技術である",
         lambda s: _all_contain(_top(s, 14, 2, 0), "ニーズ・シーズ", "基盤技術")),
+    "partners_value_match_most": Claim(
+        "図表14で相手から最も重視されていると感じる点（最も重視）の首位はニーズ・シーズの合致である",
+        lambda s: "ニーズ・シーズ" in _top(s, 14, 1, 0)[0]),
     "paperwork_burden_leads": Claim(
         "図表15の負担の上位3つはいずれも事務・手続きに関するものである",
         lambda s: all(("事務" in item or "手続き" in item) for item in _top(s, 15, 3))),
     "staff_shortage_is_top_concern": Claim("図表16で課題感が最も強いのは職員の不足である",
                                            lambda s: "職員" in _positive_ranking(s)[0]),
 }
+
+
+def _domestic_first_share(survey: Survey, series_index: int) -> float:
+    """Figure 11: the share choosing 「まず国内の企業（等）を優先…」 in one panel."""
+    table = survey.table(11)
+    series = list(dict.fromkeys(table["series"]))[series_index]
+    rows = table[(table["series"] == series) & table["item"].str.contains("まず国内", regex=False)]
+    return float(rows["percent"].iloc[0]) if len(rows) == 1 else float("nan")
 
 
 def _staff_vs_people(survey: Survey) -> bool:

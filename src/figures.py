@@ -35,7 +35,8 @@ class FigureSpec:
         return f"fig-{self.number:02d}"
 
 
-_CH = {
+#: Report section → docname of the chapter that presents it.
+CHAPTER_OF_SECTION = {
     "Ⅱ-1": "chapters/02_status",
     "Ⅱ-2": "chapters/03_non_adopters",
     "Ⅱ-3": "chapters/04_projects",
@@ -45,23 +46,23 @@ _CH = {
 REGISTRY: dict[int, FigureSpec] = {
     spec.number: spec
     for spec in [
-        FigureSpec(1, SHARE, _CH["Ⅱ-1"], text_needs_table=True),
-        FigureSpec(2, BARS, _CH["Ⅱ-2"]),
-        FigureSpec(3, BARS, _CH["Ⅱ-2"], text_needs_table=True),
-        FigureSpec(4, BARS, _CH["Ⅱ-2"], text_needs_table=True),
-        FigureSpec(5, BARS, _CH["Ⅱ-3"]),
-        FigureSpec(6, BARS, _CH["Ⅱ-3"]),
-        FigureSpec(7, BARS, _CH["Ⅱ-3"]),
-        FigureSpec(8, BARS, _CH["Ⅱ-3"]),
-        FigureSpec(9, BARS, _CH["Ⅱ-3"]),
-        FigureSpec(10, RATING, _CH["Ⅱ-3"]),
-        FigureSpec(11, SHARE, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(12, BARS, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(13, PAIRED, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(14, PAIRED, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(15, BARS, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(16, RATING, _CH["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(17, RATING, _CH["Ⅱ-4"]),
+        FigureSpec(1, SHARE, CHAPTER_OF_SECTION["Ⅱ-1"], text_needs_table=True),
+        FigureSpec(2, BARS, CHAPTER_OF_SECTION["Ⅱ-2"]),
+        FigureSpec(3, BARS, CHAPTER_OF_SECTION["Ⅱ-2"], text_needs_table=True),
+        FigureSpec(4, BARS, CHAPTER_OF_SECTION["Ⅱ-2"], text_needs_table=True),
+        FigureSpec(5, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(6, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(7, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(8, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(9, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(10, RATING, CHAPTER_OF_SECTION["Ⅱ-3"]),
+        FigureSpec(11, SHARE, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(12, BARS, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(13, PAIRED, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(14, PAIRED, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(15, BARS, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(16, RATING, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
+        FigureSpec(17, RATING, CHAPTER_OF_SECTION["Ⅱ-4"]),
     ]
 }
 
@@ -86,9 +87,11 @@ def positive_levels(levels: list[str]) -> list[str]:
     return levels[(len(levels) + 1) // 2:]
 
 
-def figures_of(docname: str) -> list[int]:
-    """Numbers of the figures that chapter ``docname`` shows, in report order."""
-    return [spec.number for spec in REGISTRY.values() if spec.chapter == docname]
+def figures_of(section: str) -> list[int]:
+    """Numbers of the figures that the chapter of report section ``section`` (e.g. "Ⅱ-2") shows, in order."""
+    if section not in CHAPTER_OF_SECTION:
+        raise KeyError(f"no chapter for report section '{section}' (known: {', '.join(CHAPTER_OF_SECTION)})")
+    return [spec.number for spec in REGISTRY.values() if spec.chapter == CHAPTER_OF_SECTION[section]]
 
 
 def figure_spec(number: int) -> FigureSpec:
