@@ -23,7 +23,7 @@ __all__ = [
     "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "glue_all_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
-    "show_figure", "figure_caption",
+    "show_figure", "figure_caption", "glossary_table",
     # the report (package sources)
     "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
@@ -270,6 +270,24 @@ def show_figure(survey: Survey, number: int):
 
 
 # --------------------------------------------------------------------------- facts for the prose
+
+GLOSSARY = Path(__file__).resolve().parent.parent / "chapters" / "glossary.yml"
+
+
+def glossary_table():
+    """The book's terms (chapters/glossary.yml) as a table for readers: term, meaning, variants not used."""
+    import pandas as pd
+    import yaml
+
+    from .appendix import table_html
+    from .datapkg import record_read
+
+    record_read(GLOSSARY)   # re-execute the chapter that shows it when the glossary changes
+    terms = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["terms"]
+    rows = [{"用語": t["term"], "意味": t["meaning"],
+             "使わない言い方": "、".join(r["example"] for r in t["ruled_out"])} for t in terms]
+    return table_html(pd.DataFrame(rows))
+
 
 def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None):
     """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them."""
