@@ -44,7 +44,7 @@ def resources_html(survey: Survey):
             rows = 0 if table is None else len(table)
             status = f'<a href="../_static/data/{escape(res.path.name)}" download>{escape(res.path.name)}</a>（{rows}行）'
         else:
-            status = escape(missing_values_text(number, unlabelled=bool(res.meta.get("published_sequence"))))
+            status = escape(missing_values_text(unlabelled=bool(res.meta.get("published_sequence"))))
         qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
         if res.meta.get("question_type_inferred"):
             qtype += f"（推定：{escape(res.meta['question_type_inferred'])}）"

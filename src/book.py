@@ -123,6 +123,16 @@ def report_citation_html(survey: Survey) -> str:
     return text
 
 
+def report_series_html(survey: Survey) -> str:
+    """The report's series name (NISTEP DISCUSSION PAPER No.145), linked to its public page: the short source line."""
+    from html import escape
+
+    src = report_source(survey)
+    name = escape(src.get("series") or src.get("title", ""))
+    link = src.get("path", "")
+    return f'<a href="{escape(link)}">{name}</a>' if link.startswith("https://") else name
+
+
 def glue_report(survey: Survey) -> dict[str, Any]:
     """Glue the report's bibliographic facts: ``report_title``, ``report_citation``, ``report_link`` (markdown)."""
     src = report_source(survey)
@@ -238,7 +248,7 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
     spec = figure_spec(number)
     stem = f"fig{number:02d}"
     res = survey.resource(number)
-    source = f"出典：{report_citation_html(survey)}、概要図表{number}。"
+    source = f"出典：{report_series_html(survey)}、概要図表{number}。"
     if isinstance(chart, NotPublished):
         return f'<p class="figure-source">{source}</p>'
     table = annotate_cells(survey.table(number), res)

@@ -296,7 +296,7 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
     res: Resource = survey.resource(number)
     table = survey.table(number)
     if table is None or table.empty or table["percent"].isna().all():
-        reason = missing_values_text(number, unlabelled=bool(res.meta.get("published_sequence")))
+        reason = missing_values_text(unlabelled=bool(res.meta.get("published_sequence")))
         return NotPublished(number, res.title, reason, res.meta.get("prose_facts", []))
     table = annotate_cells(table, res)
     if spec.kind == SHARE:
@@ -316,6 +316,12 @@ def annotate_cells(table: pd.DataFrame, res: Resource) -> pd.DataFrame:
     out = table.copy()
     out["note"] = ""
     out.loc[out["percent"].isna(), "note"] = f"{UNKNOWN}：概要の印字からは値を決められない"
+    for cell in res.meta.get("undetermined_cells", []):
+        match = (out["series"] == cell.get("series", "")) & (out["item"] == cell.get("item"))
+        candidates = "・".join(f"{round_half_up(p)}％" for p in cell.get("candidate_percents", []))
+        if candidates:
+            out.loc[match & out["percent"].isna(), "note"] = (
+                f"{UNKNOWN}：概要の印字からは値を決められない（候補は{candidates}）")
     for cell in res.meta.get("derived_cells", []):
         match = ((out["series"] == cell.get("series", "")) & (out["item"] == cell["item"])
                  & (out["level"] == cell.get("level", "")))

@@ -67,7 +67,7 @@ REGISTRY: dict[int, FigureSpec] = {
 }
 
 
-def missing_values_text(number: int, unlabelled: bool = False) -> str:
+def missing_values_text(unlabelled: bool = False) -> str:
     """The one sentence the site uses for a figure whose values our text source lacks.
 
     The report did publish these figures (as graphics in its PDF); only the text
@@ -75,11 +75,10 @@ def missing_values_text(number: int, unlabelled: bool = False) -> str:
     their labels).  Pages, notes and appendices all use this wording.
     """
     if unlabelled:
-        lost = "値はありますが、どの項目・段階の値かを示すラベルが失われていて、表に戻せませんでした"
+        lost = "では値のラベルが失われており、どの項目・段階の値か分かりません"
     else:
-        lost = "値が含まれていないため、表を作れませんでした"
-    return (f"報告書は概要図表{number}をグラフとして掲載していますが、"
-            f"このサイトがデータの元にした概要のテキストには{lost}。")
+        lost = "には値が含まれていません"
+    return f"報告書ではグラフとして掲載されている図ですが、このサイトがデータの元にした概要のテキスト{lost}。"
 
 
 def positive_levels(levels: list[str]) -> list[str]:

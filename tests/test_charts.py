@@ -83,7 +83,7 @@ def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
     result = charts.figure_chart(survey, 5)
     assert isinstance(result, charts.NotPublished)
     html = result._repr_html_()
-    assert missing_values_text(5) in html and charts.SUPPLY_TABLE_LINK in html
+    assert missing_values_text() in html and charts.SUPPLY_TABLE_LINK in html
     assert "公表されていません" not in html and "掲載されていない" not in html
 
 
