@@ -62,6 +62,34 @@ def resources_html(survey: Survey):
     return HTML("\n".join(parts))
 
 
+def figure_code_index(survey: Survey):
+    """The コード page's entry per figure (anchor ``code-fig-NN``): its data, its builder and the cell that drew it."""
+    from html import escape
+    from pathlib import PurePosixPath
+
+    from IPython.display import HTML
+
+    from .charts import BUILDERS
+    from .figures import REGISTRY
+
+    parts = []
+    for number, spec in REGISTRY.items():
+        res = survey.resource(number)
+        page = PurePosixPath(spec.chapter).name + ".html"
+        builder = BUILDERS[spec.kind].__name__
+        drawn = (f'<a href="{page}#{spec.label}">{escape(spec.section)}の章の図の下</a>で'
+                 f"<code>show_figure(survey, {number})</code>が<code>figure_chart</code>を経て"
+                 f'<a href="#{spec.kind}-chart"><code>{builder}</code></a>を呼んで描画')
+        if not res.published:
+            drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
+        parts.append(
+            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
+            f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
+            f"<li>{drawn}</li></ul></section>")
+    return HTML("\n".join(parts))
+
+
 def versions_table(requirements: Path | None = None):
     """Installed versions of every package pinned in requirements.txt."""
     import importlib.metadata as md

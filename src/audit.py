@@ -15,7 +15,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from .datapkg import Survey, percent_of, round_half_up
+from .datapkg import Survey
+from .shares import fmt_percent, percent_of, round_half_up
 
 #: Fig. 1 answer options (verbatim) that count as doing international collaboration,
 #: and those that count as doing any collaboration at all.
@@ -183,10 +184,6 @@ def _compare(printed, agrees) -> str:
     return UNDECIDABLE if printed is None else verdict(agrees())
 
 
-def _pct(value: Decimal) -> str:
-    return f"{round_half_up(value)}％"
-
-
 def rough_share_bounds(text: str) -> tuple[int | None, int | None]:
     """「N割程度」 → the percentages it covers (N×10 ± 5); (None, None) for other wording."""
     match = re.search(r"([0-9０-９一二三四五六七八九])割", text)
@@ -220,7 +217,7 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
         rate = Decimal(facts["responses"]) * 100 / facts["population"]
         printed = facts.get("reported_response_rate_percent")
         checks.append(Check("Ⅰ", f"回収率（{facts['responses']}/{facts['population']}）",
-                            f"{printed}％" if printed is not None else "—", _pct(rate),
+                            f"{printed}％" if printed is not None else "—", fmt_percent(rate),
                             _compare(printed, lambda: round_half_up(rate) == round_half_up(printed)),
                             "" if printed is not None else NO_PRINTED_VALUE))
     shares = international_shares(survey)
@@ -232,11 +229,11 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
                 if facts.get("responses") and facts["responses"] != shares["n"] else "")
         checks.append(Check("Ⅲ／概要図表1", f"国際産学連携の実施割合（{shares['international']}/{shares['n']}）",
                             f"{printed}％" if printed is not None else "—",
-                            _pct(shares["share_of_respondents"]), result, note or ("" if printed is not None else NO_PRINTED_VALUE)))
+                            fmt_percent(shares["share_of_respondents"]), result, note or ("" if printed is not None else NO_PRINTED_VALUE)))
         if facts.get("responses"):
             alt = Decimal(shares["international"]) * 100 / facts["responses"]
             checks.append(Check("Ⅲ／概要図表1", f"同、全回答機関を母数とした場合（{shares['international']}/{facts['responses']}）",
-                                "—", _pct(alt), UNDECIDABLE, "参考値：報告書に対応する値はなく、母数の違いによる差を示す"))
+                                "—", fmt_percent(alt), UNDECIDABLE, "参考値：報告書に対応する値はなく、母数の違いによる差を示す"))
         fact = survey.reported("intl_share_among_ilc_summary")
         share = shares["share_of_collaborators"]
         printed_text = str(fact.get("value")) if fact else "—"
@@ -246,7 +243,7 @@ def prose_checks(survey: Survey) -> pd.DataFrame:
         else:
             result, note = verdict(low <= share < high), f"「{printed_text}」は{low}％以上{high}％未満と解釈"
         checks.append(Check("（１－１）／Ⅲ", f"産学連携実施機関に占める国際産学連携の割合（{shares['international']}/{shares['any']}）",
-                            printed_text, _pct(share), result, note))
+                            printed_text, fmt_percent(share), result, note))
     checks += _figure_base_links(survey)
     return _frame(checks)
 
@@ -268,7 +265,7 @@ def erratum_checks(survey: Survey) -> pd.DataFrame:
         before_ok = round_half_up(value) == round_half_up(e["before"])
         note = ("訂正後の値がデータからの計算と一致する" if after_ok else
                 "訂正前の値がデータからの計算と一致する" if before_ok else "訂正の前後いずれの値とも一致しない")
-        checks.append(Check(e.get("location", ""), e["statement"], printed, _pct(value), verdict(after_ok), note))
+        checks.append(Check(e.get("location", ""), e["statement"], printed, fmt_percent(value), verdict(after_ok), note))
     return _frame(checks)
 
 
@@ -285,7 +282,7 @@ def _figure_base_links(survey: Survey) -> list[Check]:
         if lacking and n2:
             share = Decimal(n3) * 100 / Decimal(n2)
             checks.append(Check("概要図表2・3", f"図表3のn={n3} ÷ 図表2のn={n2}",
-                                f"{lacking['percent']}％（本文）", _pct(share),
+                                f"{lacking['percent']}％（本文）", fmt_percent(share),
                                 verdict(round_half_up(share) == round_half_up(lacking["percent"])),
                                 "図表3は「十分な体制がない」と答えた機関への設問"))
     shares = international_shares(survey)

@@ -13,8 +13,11 @@ from typing import Any
 from IPython.display import Markdown
 from myst_nb import glue
 
+from . import claims
 from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
-from .datapkg import Survey, load_survey, ranked, round_half_up
+from .datapkg import Survey, load_survey
+from .figures import figure_spec
+from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
 __all__ = [
     # data and formatting
@@ -34,11 +37,6 @@ __all__ = [
 def open_survey(data_dir: str | Path) -> Survey:
     """Open the data directory a chapter was given (charts are set up when first drawn)."""
     return load_survey(data_dir)
-
-
-def fmt_percent(value: float | Decimal) -> str:
-    """A percentage as the report prints it: one decimal, half-up, with ％."""
-    return f"{round_half_up(value)}％"
 
 
 def fmt_count(value: int) -> str:
@@ -79,16 +77,10 @@ def glue_count(name: str, value: int) -> str:
     return glue_text(name, fmt_count(value))
 
 
-def share(part: int, whole: int) -> Decimal:
-    """part/whole as a percentage (exact; round only when formatting)."""
-    return Decimal(int(part)) * 100 / Decimal(int(whole))
-
-
 # --------------------------------------------------------------------------- figures
 
 _TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）",
                   "note": "注"}
-_BUILDER_ANCHOR = {"share": "share-chart", "bars": "bars-chart", "paired": "paired-chart", "rating": "rating-chart"}
 
 
 def figure_caption(survey: Survey, number: int) -> str:
@@ -243,10 +235,8 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
     from html import escape
 
     from .charts import NotPublished, annotate_cells
-    from .figures import figure_spec
-
     spec = figure_spec(number)
-    stem = f"fig{number:02d}"
+    stem = spec.stem
     res = survey.resource(number)
     source = f"出典：{report_series_html(survey)}、概要図表{number}。"
     if isinstance(chart, NotPublished):
@@ -257,10 +247,10 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
         f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
         f"{data_table_html(table, _table_footnotes(table))}</details>",
         '<p class="figure-downloads">ダウンロード：'
-        f'<a href="../_static/figures/{stem}.csv" download>CSV</a>・'
-        f'<a href="../_static/figures/{stem}.svg" download>SVG</a>・'
-        f'<a href="../_static/figures/{stem}.png" download>PNG</a>'
-        f'（描画コード：<a href="code.html#{_BUILDER_ANCHOR[spec.kind]}">src/charts.py</a>）</p>'])
+        f'<a href="../_static/figures/{spec.file_name("csv")}" download>CSV</a>・'
+        f'<a href="../_static/figures/{spec.file_name("svg")}" download>SVG</a>・'
+        f'<a href="../_static/figures/{spec.file_name("png")}" download>PNG</a>'
+        f'（<a href="code.html#{spec.code_anchor}">描画コード</a>）</p>'])
 
 
 def show_figure(survey: Survey, number: int):
@@ -273,7 +263,7 @@ def show_figure(survey: Survey, number: int):
     from .charts import figure_chart
 
     chart = figure_chart(survey, number)
-    stem = f"fig{number:02d}"
+    stem = figure_spec(number).stem
     glue(stem, chart, display=False)
     glue_text(f"{stem}_caption", figure_caption(survey, number))
     return HTML(_figure_notes_html(survey, number, chart))
@@ -359,7 +349,7 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     res = survey.resource(number)
     n = (res.meta.get("n") or {}).get("")
     if n:
-        glue_count(f"fig{number:02d}_n", n)
+        glue_count(f"{figure_spec(number).stem}_n", n)
     facts = res.meta.get("prose_facts", [])
     for fact in facts:
         if fact.get("item"):
@@ -398,18 +388,6 @@ def base_note(survey: Survey, number: int) -> str:
             f"{row['recomputed']}で割った値と全項目で一致します")
 
 
-def rating_ranking(table, levels: list[str]):
-    """Items ranked by the share of the positive levels (e.g. やや課題に感じる + 課題に感じる)."""
-    from .figures import positive_levels
-
-    positive = positive_levels(levels)
-    rows = table[table["level"].isin(positive)]
-    sums = rows.groupby("item", sort=False)["percent"].sum().astype(float)
-    out = sums.rename("percent").reset_index()
-    out["count"] = None
-    return out.sort_values("percent", ascending=False, kind="stable"), positive
-
-
 def unknown_note(table, series: str | None = None) -> str:
     """A sentence saying how many values the summary leaves undetermined ("" when none)."""
     rows = table if series is None else table[table["series"] == series]
@@ -431,6 +409,4 @@ def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と�
 
 def check_claims(survey: Survey, names: list[str]) -> None:
     """Stop the build if the data no longer supports a finding this chapter's text states (src/claims.py)."""
-    from . import claims
-
     claims.check_claims(survey, names)

@@ -15,9 +15,10 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from .datapkg import Resource, Survey, ranked, round_half_up
-from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, missing_values_text, positive_levels
+from .datapkg import Resource, Survey
+from .figures import BARS, PAIRED, RATING, SHARE, figure_spec, missing_values_text
 from .render import FONT_FAMILY, enable_renderer
+from .shares import fmt_percent, positive_levels, ranked
 
 FONT = f'"{FONT_FAMILY}", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif'
 LABEL_WIDTH = 20            # characters per line of a wrapped answer label
@@ -32,10 +33,15 @@ THEME = "nistep"
 #: Where the book explains how to supply a missing figure's table (chapters/reproduce.md).
 SUPPLY_TABLE_LINK = "reproduce.html#reproduce-supply-table"
 UNKNOWN = "不明"
-enable_renderer()   # charts display through the offline renderer wherever this module is used
 
 
-@alt.theme.register(THEME, enable=True)
+def use_book_style() -> None:
+    """Enable the book's chart theme and the offline renderer (call before drawing)."""
+    alt.theme.enable(THEME)
+    enable_renderer()
+
+
+@alt.theme.register(THEME, enable=False)
 def _theme() -> alt.theme.ThemeConfig:
     """One look for every chart: Japanese-capable fonts, quiet axes, no view border."""
     return {
@@ -88,8 +94,9 @@ def _step(data: pd.DataFrame, per_row: int = 1) -> alt.Step:
     return alt.Step(max(BAR * per_row + 14, lines * 15 + 8) // per_row)
 
 
-def fmt_pct(value: Any) -> str:
-    return "" if value is None or pd.isna(value) else f"{round_half_up(float(value))}%"
+def chart_percent(value: Any) -> str:
+    """Percent label on a chart (half-width %, as chart fonts draw it more compactly)."""
+    return fmt_percent(value, sign="%")
 
 
 def _with_labels(df: pd.DataFrame, per_item_n: bool) -> pd.DataFrame:
@@ -98,7 +105,7 @@ def _with_labels(df: pd.DataFrame, per_item_n: bool) -> pd.DataFrame:
     out["order"] = range(len(out))
     suffixes = [f"（n={n}）" if per_item_n else "" for n in out["n"]]
     out["label"] = ["\n".join(_attach(wrap_label(t), sfx)) for t, sfx in zip(out["item"], suffixes)]
-    out["percent_text"] = [fmt_pct(v) for v in out["percent"]]
+    out["percent_text"] = [chart_percent(v) for v in out["percent"]]
     out["percent_value"] = out["percent"].astype(float)
     out["count_text"] = ["—" if pd.isna(c) else str(int(c)) for c in out["count"]]
     out["n"] = out["n"].astype(int)
@@ -134,7 +141,7 @@ def describe(df: pd.DataFrame, kind_text: str) -> str:
     top = None if leading.empty else leading.iloc[0]
     items = df["item"].nunique()
     where = f"{top['series']}では" if top is not None and df["series"].nunique() > 1 else ""
-    lead = (f"{where}「{top['item']}」が{fmt_pct(top['percent'])}で最も多い" if top is not None
+    lead = (f"{where}「{top['item']}」が{chart_percent(top['percent'])}で最も多い" if top is not None
             else "値は公表されていない")
     return f"{kind_text}（{items}項目、{_n_text(df)}）。{lead}。"
 
@@ -269,7 +276,7 @@ def _rating_description(df: pd.DataFrame, levels: list[str]) -> str:
     shares = df[df["level"].isin(positive)].groupby("item", sort=False)["percent"].sum().astype(float)
     top = shares.idxmax()
     return (f"{len(levels)}段階評価の帯グラフ（{df['item'].nunique()}項目）。"
-            f"「{'・'.join(positive)}」の合計が最も高いのは「{top}」で{fmt_pct(shares[top])}。")
+            f"「{'・'.join(positive)}」の合計が最も高いのは「{top}」で{chart_percent(shares[top])}。")
 
 
 # --------------------------------------------------------------------------- figures
@@ -290,8 +297,16 @@ class NotPublished:
                 f'値の表を用意すれば、ここにグラフが描かれます（<a href="{SUPPLY_TABLE_LINK}">再現方法</a>）。</p></div>')
 
 
+#: Which builder draws each chart kind; the registry (src/figures.py) gives each figure its kind.
+BUILDERS = {SHARE: share_chart, BARS: bars_chart, PAIRED: paired_chart, RATING: rating_chart}
+
+
 def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublished:
-    """The chart of report figure ``number`` from the survey data, or a NotPublished stand-in."""
+    """The chart of report figure ``number`` from the survey data, or a NotPublished stand-in.
+
+    Enables the book's theme and offline renderer (importing this module sets no global state).
+    """
+    use_book_style()
     spec = figure_spec(number)
     res: Resource = survey.resource(number)
     table = survey.table(number)
@@ -299,16 +314,8 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
         reason = missing_values_text(unlabelled=bool(res.meta.get("published_sequence")))
         return NotPublished(number, res.title, reason, res.meta.get("prose_facts", []))
     table = annotate_cells(table, res)
-    if spec.kind == SHARE:
-        return share_chart(table, number=number)
-    if spec.kind == BARS:
-        return bars_chart(table, number=number)
-    if spec.kind == PAIRED:
-        return paired_chart(table, number=number)
-    if spec.kind == RATING:
-        levels = res.meta.get("levels") or list(dict.fromkeys(table["level"]))
-        return rating_chart(table, levels, number=number)
-    raise ValueError(f"unknown chart kind {spec.kind!r} for figure {number}")
+    options = {"levels": res.meta.get("levels") or list(dict.fromkeys(table["level"]))} if spec.kind == RATING else {}
+    return BUILDERS[spec.kind](table, number=number, **options)
 
 
 def annotate_cells(table: pd.DataFrame, res: Resource) -> pd.DataFrame:
@@ -318,7 +325,7 @@ def annotate_cells(table: pd.DataFrame, res: Resource) -> pd.DataFrame:
     out.loc[out["percent"].isna(), "note"] = f"{UNKNOWN}：概要の印字からは値を決められない"
     for cell in res.meta.get("undetermined_cells", []):
         match = (out["series"] == cell.get("series", "")) & (out["item"] == cell.get("item"))
-        candidates = "・".join(f"{round_half_up(p)}％" for p in cell.get("candidate_percents", []))
+        candidates = "・".join(fmt_percent(p) for p in cell.get("candidate_percents", []))
         if candidates:
             out.loc[match & out["percent"].isna(), "note"] = (
                 f"{UNKNOWN}：概要の印字からは値を決められない（候補は{candidates}）")

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .book import rating_ranking
-from .datapkg import Survey, ranked
+from .datapkg import Survey
+from .shares import ranked, rating_ranking
 
 
 class ClaimError(AssertionError):

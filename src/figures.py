@@ -17,25 +17,41 @@ RATING = "rating"          # 5-level rating, diverging stacked bars
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """How one report figure (概要図表N) is drawn and where it appears."""
+    """Everything about one report figure (概要図表N): its data, its chart and where it appears."""
 
     number: int
     kind: str
-    chapter: str          # docname of the chapter that shows it
+    section: str          # the report section that presents it, e.g. "Ⅱ-2"
     text_needs_table: bool = False   # the chapter's sentences are computed from this table
 
     @property
-    def resource(self) -> str:
-        """Name of the data resource (and CSV stem) holding the figure's table."""
+    def stem(self) -> str:
+        """figNN: the name of its data resource and of its published files (figNN.csv/.svg/.png)."""
         return f"fig{self.number:02d}"
+
+    resource = stem
+
+    @property
+    def chapter(self) -> str:
+        """Docname of the chapter that shows it."""
+        return CHAPTER_OF_SECTION[self.section]
 
     @property
     def label(self) -> str:
-        """Cross-reference target of the figure in the book."""
+        """Cross-reference target of the figure in the book (``:name:`` of its glue:figure)."""
         return f"fig-{self.number:02d}"
 
+    @property
+    def code_anchor(self) -> str:
+        """Anchor of its entry on the コード page (builder and chapter cell)."""
+        return f"code-{self.label}"
 
-#: Report section → docname of the chapter that presents it.
+    def file_name(self, ext: str) -> str:
+        """Name of one of its published files: figNN.csv, figNN.svg, figNN.png."""
+        return f"{self.stem}.{ext}"
+
+
+#: Report section → docname of the chapter that presents it (the only place docnames are typed).
 CHAPTER_OF_SECTION = {
     "Ⅱ-1": "chapters/02_status",
     "Ⅱ-2": "chapters/03_non_adopters",
@@ -46,23 +62,23 @@ CHAPTER_OF_SECTION = {
 REGISTRY: dict[int, FigureSpec] = {
     spec.number: spec
     for spec in [
-        FigureSpec(1, SHARE, CHAPTER_OF_SECTION["Ⅱ-1"], text_needs_table=True),
-        FigureSpec(2, BARS, CHAPTER_OF_SECTION["Ⅱ-2"]),
-        FigureSpec(3, BARS, CHAPTER_OF_SECTION["Ⅱ-2"], text_needs_table=True),
-        FigureSpec(4, BARS, CHAPTER_OF_SECTION["Ⅱ-2"], text_needs_table=True),
-        FigureSpec(5, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(6, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(7, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(8, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(9, BARS, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(10, RATING, CHAPTER_OF_SECTION["Ⅱ-3"]),
-        FigureSpec(11, SHARE, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(12, BARS, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(13, PAIRED, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(14, PAIRED, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(15, BARS, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(16, RATING, CHAPTER_OF_SECTION["Ⅱ-4"], text_needs_table=True),
-        FigureSpec(17, RATING, CHAPTER_OF_SECTION["Ⅱ-4"]),
+        FigureSpec(1, SHARE, "Ⅱ-1", text_needs_table=True),
+        FigureSpec(2, BARS, "Ⅱ-2"),
+        FigureSpec(3, BARS, "Ⅱ-2", text_needs_table=True),
+        FigureSpec(4, BARS, "Ⅱ-2", text_needs_table=True),
+        FigureSpec(5, BARS, "Ⅱ-3"),
+        FigureSpec(6, BARS, "Ⅱ-3"),
+        FigureSpec(7, BARS, "Ⅱ-3"),
+        FigureSpec(8, BARS, "Ⅱ-3"),
+        FigureSpec(9, BARS, "Ⅱ-3"),
+        FigureSpec(10, RATING, "Ⅱ-3"),
+        FigureSpec(11, SHARE, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(12, BARS, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(13, PAIRED, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(14, PAIRED, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(15, BARS, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(16, RATING, "Ⅱ-4", text_needs_table=True),
+        FigureSpec(17, RATING, "Ⅱ-4"),
     ]
 }
 
@@ -81,16 +97,11 @@ def missing_values_text(unlabelled: bool = False) -> str:
     return f"報告書ではグラフとして掲載されている図ですが、このサイトがデータの元にした概要のテキスト{lost}。"
 
 
-def positive_levels(levels: list[str]) -> list[str]:
-    """The levels above the neutral middle of a rating scale (the last two of five)."""
-    return levels[(len(levels) + 1) // 2:]
-
-
 def figures_of(section: str) -> list[int]:
     """Numbers of the figures that the chapter of report section ``section`` (e.g. "Ⅱ-2") shows, in order."""
     if section not in CHAPTER_OF_SECTION:
         raise KeyError(f"no chapter for report section '{section}' (known: {', '.join(CHAPTER_OF_SECTION)})")
-    return [spec.number for spec in REGISTRY.values() if spec.chapter == CHAPTER_OF_SECTION[section]]
+    return [spec.number for spec in REGISTRY.values() if spec.section == section]
 
 
 def figure_spec(number: int) -> FigureSpec:
