@@ -26,7 +26,7 @@ __all__ = [
     "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "glue_all_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
-    "show_figure", "figure_caption", "glossary_table",
+    "show_figure", "figure_caption", "glossary_table", "edition_title",
     # the report (package sources)
     "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
@@ -271,7 +271,19 @@ def show_figure(survey: Survey, number: int):
 
 # --------------------------------------------------------------------------- facts for the prose
 
-GLOSSARY = Path(__file__).resolve().parent.parent / "chapters" / "glossary.yml"
+REPO = Path(__file__).resolve().parent.parent
+GLOSSARY = REPO / "chapters" / "glossary.yml"
+
+
+def edition_title() -> str:
+    """This site's own title (``title`` in _config.yml, the one place it is set)."""
+    import yaml
+
+    from .datapkg import record_read
+
+    config = REPO / "_config.yml"
+    record_read(config)   # re-execute the page that shows it when the title changes
+    return yaml.safe_load(config.read_text(encoding="utf-8"))["title"]
 
 
 def glossary_table():
