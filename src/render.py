@@ -24,6 +24,8 @@ RENDERER = "book"
 FONT_FAMILY = "Noto Sans JP"
 FONT_FILE = "NotoSansJP-Regular.otf"
 PNG_SCALE = 2
+#: Width (px) of a figure's SVG/PNG download; on the page a chart takes its column's width.
+EXPORT_WIDTH = 640
 STATIC_SRC = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = "vega/vega-bundle.js"      # relative to _static; listed in _config.yml
 
@@ -61,9 +63,10 @@ def embed_html(spec: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     div_id = f"vega-{digest}"
     # Vega measures label widths when it draws: wait for the Japanese web font first,
-    # or labels measured with a fallback font are clipped.
+    # or labels measured with a fallback font are clipped.  The box is as wide as the
+    # column; a chart whose width is "container" takes that width and follows resizes.
     return (
-        f'<div class="vega-chart" id="{div_id}"></div>\n'
+        f'<div class="vega-chart" id="{div_id}" style="width:100%"></div>\n'
         "<script>(function(){var el=document.getElementById(" + json.dumps(div_id) + ");"
         "if(typeof vegaEmbed!=='function'){el.textContent='図を表示できません（vega-bundle.js が読み込まれていません）';"
         "console.error('vegaEmbed is not loaded');return;}"
@@ -95,12 +98,17 @@ def figure_file_stem(number: int) -> str:
     return f"fig{number:02d}"
 
 
+def fixed_width(spec: dict[str, Any], width: int = EXPORT_WIDTH) -> dict[str, Any]:
+    """The spec for a static file: ``width`` px where the page lets the chart take its column's width."""
+    return {**spec, "width": width} if spec.get("width") == "container" else spec
+
+
 def spec_to_svg(spec: dict[str, Any]) -> str:
-    return _vl_convert().vegalite_to_svg(spec, vl_version=vegalite_version())
+    return _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
 
 
 def spec_to_png(spec: dict[str, Any]) -> bytes:
-    return _vl_convert().vegalite_to_png(spec, vl_version=vegalite_version(), scale=PNG_SCALE)
+    return _vl_convert().vegalite_to_png(fixed_width(spec), vl_version=vegalite_version(), scale=PNG_SCALE)
 
 
 def figure_specs(nb) -> dict[int, dict[str, Any]]:
