@@ -38,14 +38,62 @@ def test_page_draws_every_chart_offline_without_errors(browser, clean_build, doc
     assert visit.foreign_requests == []
 
 
-def test_phone_width_keeps_chart_text_readable(browser, clean_build):
-    page, visit = open_page(browser, file_url(clean_build.html / "chapters/05_institutions.html"), width=390)
-    page.wait_for_function("document.querySelectorAll('.vega-chart svg').length >= 1", timeout=30000)
-    # charts scroll sideways inside their box instead of shrinking their text or widening the page
-    svg_width = page.eval_on_selector(".vega-chart svg", "s => s.getBoundingClientRect().width")
-    box_width = page.eval_on_selector(".vega-chart", "d => d.getBoundingClientRect().width")
-    page_width = page.evaluate("document.documentElement.scrollWidth")
-    assert svg_width >= 400 and box_width <= 390 and page_width <= 390 + 1
+#: Geometry of every chart on the page: its box, what it drew, its texts (with font size) and bars.
+CHART_GEOMETRY = """() => {
+  const r = e => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  return [...document.querySelectorAll('.vega-chart')].map(box => {
+    const svg = box.querySelector('svg');
+    const texts = [...svg.querySelectorAll('text')].filter(t => t.textContent.trim()).map(t => ({
+      text: t.textContent, rect: r(t), size: parseFloat(getComputedStyle(t).fontSize),
+      legend: !!t.closest('.role-legend'), value: !!t.closest('.role-mark.mark-text')}));
+    return {label: box.getAttribute('aria-label'), box: r(box), scrolls: box.scrollWidth > box.clientWidth + 1,
+            drawn: r(svg.querySelector('g')), texts,
+            bars: [...svg.querySelectorAll('.mark-rect path')].map(r)};
+  });
+}"""
+
+
+def inside(inner, outer, slack: float = 1.0) -> bool:
+    return (inner[0] >= outer[0] - slack and inner[1] >= outer[1] - slack
+            and inner[2] <= outer[2] + slack and inner[3] <= outer[3] + slack)
+
+
+def centre_in(rect, bar) -> bool:
+    x, y = (rect[0] + rect[2]) / 2, (rect[1] + rect[3]) / 2
+    return bar[0] <= x <= bar[2] and bar[1] <= y <= bar[3]
+
+
+@pytest.mark.parametrize("width", [390, 768, 1280])
+def test_every_chart_fits_its_column_with_readable_text(browser, clean_build, width):
+    """Issue 10: no sideways scrolling, nothing drawn outside the chart's box, legend on screen,
+    text >= 11 px, value labels inside the segment they sit on (changed: charts used to scroll
+    sideways on a phone)."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    checked = 0
+    for docname in CHAPTERS:
+        expected = expected_charts(clean_build, docname)
+        if not expected:
+            continue
+        page.goto(file_url(clean_build.html / f"{docname}.html"))
+        page.wait_for_function(f"document.querySelectorAll('.vega-chart svg').length >= {expected}", timeout=30000)
+        page.evaluate("document.fonts.ready")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, docname
+        for chart in page.evaluate(CHART_GEOMETRY):
+            where = f"{docname} at {width} px: {chart['label'][:30]}"
+            assert not chart["scrolls"], where
+            assert inside(chart["drawn"], chart["box"]), (where, chart["drawn"], chart["box"])
+            for text in chart["texts"]:
+                assert inside(text["rect"], chart["box"]), (where, text)
+                assert text["size"] >= 11, (where, text)
+                if text["legend"]:
+                    assert 0 <= text["rect"][0] and text["rect"][2] <= width, (where, text)
+                if text["value"]:
+                    on = [bar for bar in chart["bars"] if centre_in(text["rect"], bar)]
+                    assert all(inside(text["rect"], bar, slack=0.5) for bar in on), (where, text, on)
+            checked += 1
+    context.close()
+    assert checked >= 9
 
 
 def test_search_page_finds_a_japanese_word_in_its_chapter(browser, clean_build):
