@@ -104,11 +104,23 @@ def fixed_width(spec: dict[str, Any], width: int = EXPORT_WIDTH) -> dict[str, An
 
 
 def spec_to_svg(spec: dict[str, Any]) -> str:
-    return _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
+    """The figure as a self-contained SVG: its text carries a subset of the Japanese font."""
+    from .svgfont import embed_font_subset
+
+    svg = _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
+    return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
 
 
 def spec_to_png(spec: dict[str, Any]) -> bytes:
     return _vl_convert().vegalite_to_png(fixed_width(spec), vl_version=vegalite_version(), scale=PNG_SCALE)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def with_bom(csv_bytes: bytes) -> bytes:
+    """The CSV as Excel on Japanese Windows reads it: UTF-8 with a byte-order mark (else it assumes Shift_JIS)."""
+    return csv_bytes if csv_bytes.startswith(UTF8_BOM) else UTF8_BOM + csv_bytes
 
 
 def figure_specs(nb) -> dict[int, dict[str, Any]]:
@@ -129,7 +141,9 @@ def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, byte
     """SVG and PNG bytes of a spec; cached by the spec's content (unchanged figures are not redrawn)."""
     if cache_dir is None:
         return spec_to_svg(spec).encode("utf-8"), spec_to_png(spec)
-    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+    # what the files depend on besides the spec: a change to any of these redraws them
+    settings = {"width": EXPORT_WIDTH, "png_scale": PNG_SCALE, "svg_font": f"{FONT_FILE} subset, woff"}
+    key = hashlib.sha256(json.dumps([spec, settings], sort_keys=True).encode()).hexdigest()
     svg_path, png_path = cache_dir / f"{key}.svg", cache_dir / f"{key}.png"
     if not (svg_path.exists() and png_path.exists()):
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -154,7 +168,7 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
         written += [svg, png]
         source_csv = data_dir / f"{stem}.csv"
         if source_csv.exists():
-            shutil.copyfile(source_csv, out_dir / source_csv.name)
+            (out_dir / source_csv.name).write_bytes(with_bom(source_csv.read_bytes()))
             written.append(out_dir / source_csv.name)
     return written
 
