@@ -102,3 +102,46 @@ def test_search_page_finds_a_japanese_word_in_its_chapter(browser, clean_build):
     links = page.eval_on_selector_all("#search-results li a", "els => els.map(a => a.getAttribute('href'))")
     assert any("chapters/01_method.html" in href for href in links), links
     assert visit.foreign_requests == []
+
+
+def pdf_pages_text(pdf: bytes) -> list[str]:
+    """Each page's text, NFKC-normalised (PDF fonts map some kanji to compatibility code points)
+    and without whitespace (table cells and labels wrap)."""
+    import io
+    import unicodedata
+
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    return ["".join(unicodedata.normalize("NFKC", p.extract_text()).split()) for p in pages]
+
+
+def squeeze(text: str) -> str:
+    import unicodedata
+
+    return "".join(unicodedata.normalize("NFKC", str(text)).split())
+
+
+def test_printed_chapter_has_whole_figures_and_open_data_tables(browser, clean_build):
+    """Print to PDF: figure 16 (chart, full legend, caption) on one page, its data table's rows printed."""
+    from src.book import figure_caption
+    from src.shares import round_half_up
+
+    survey = load_survey(clean_build.data_dir)
+    table = survey.table(16)
+    levels = survey.resource(16).meta.get("levels") or list(dict.fromkeys(table["level"]))
+    page, visit = open_page(browser, file_url(clean_build.html / "chapters/05_institutions.html"))
+    page.wait_for_function(f"document.querySelectorAll('.vega-chart svg').length >= "
+                           f"{expected_charts(clean_build, 'chapters/05_institutions')}", timeout=30000)
+    pages = pdf_pages_text(page.pdf(format="A4"))
+    text = "".join(pages)
+    caption = squeeze(figure_caption(survey, 16))
+    with_figure = [p for p in pages if caption in p]
+    assert len(with_figure) == 1, "figure 16's caption is printed once"
+    figure_page = with_figure[0]
+    assert squeeze(levels[-1]) in figure_page and squeeze(levels[0]) in figure_page   # the whole legend
+    assert squeeze(table["item"].iloc[0])[:10] in figure_page                          # the first bar's label
+    for row in table.itertuples():                                                     # the open data table
+        assert squeeze(f"{row.level}{int(row.n)}{round_half_up(row.percent)}") in text, row
+    for control in ("コードを表示", "ダウンロード：", "描画コード"):
+        assert control not in text, control
