@@ -145,3 +145,29 @@ def test_printed_chapter_has_whole_figures_and_open_data_tables(browser, clean_b
         assert squeeze(f"{row.level}{int(row.n)}{round_half_up(row.percent)}") in text, row
     for control in ("コードを表示", "ダウンロード：", "描画コード"):
         assert control not in text, control
+
+
+#: Every cell of the appendix tables (folded ones opened): its width, font size and whether its text overflows.
+TABLE_CELLS = """() => {
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  return [...document.querySelectorAll('table.audit-table th, table.audit-table td')]
+    .filter(c => c.getClientRects().length)
+    .map(c => ({text: c.textContent.slice(0, 20), width: c.getBoundingClientRect().width,
+                em: parseFloat(getComputedStyle(c).fontSize), overflows: c.scrollWidth > c.clientWidth + 1}));
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_audit_page_is_readable(browser, clean_build, width):
+    """検証: columns wrap, none is a character or two wide, nothing cut off; findings lead, rows folded."""
+    page, visit = open_page(browser, file_url(clean_build.html / "chapters/audit.html"), width=width)
+    findings = page.eval_on_selector_all(".audit-finding", "els => els.map(e => e.querySelector('p').textContent)")
+    assert findings and page.locator(".audit-finding details.audit-rows").count() == len(findings)
+    cells = page.evaluate(TABLE_CELLS)
+    assert cells
+    for cell in cells:
+        assert cell["width"] >= 3 * cell["em"], cell
+        assert not cell["overflows"], cell
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    wrappers = page.eval_on_selector_all(".table-wrapper", "els => els.map(e => e.scrollWidth - e.clientWidth)")
+    assert max(wrappers) <= 1
