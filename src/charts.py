@@ -263,10 +263,10 @@ def _container(chart, layout: Layout):
                             autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
 
-#: Legend columns for the chart's width: one row on a desktop, wrapping on a phone.
 def _legend_columns(entries: list[str]) -> alt.ExprRef:
-    widest = max(text_px(e, LABEL_SIZE) for e in entries) + 30
-    return alt.ExprRef(f"max(1, min({len(entries)}, floor(width / {widest:.0f})))")
+    """Legend columns for the drawn width: every entry on one row where they fit, else as many as fit."""
+    widths = [text_px(e, LABEL_SIZE) + 34 for e in entries]     # symbol, its offset and the column padding
+    return alt.ExprRef(f"width >= {sum(widths):.0f} ? {len(entries)} : max(1, floor(width / {max(widths):.0f}))")
 
 
 def _n_text(df: pd.DataFrame) -> str:
@@ -410,7 +410,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
         text=alt.condition(fits, alt.Text("percent_text:N"), alt.value("")))
     centre = base.transform_filter("datum.level_rank == 0").mark_rule(color="#555555").encode(
         x=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
-    chart = alt.layer(bars, text, centre, _label_marks(layout))
+    chart = alt.layer(bars, centre, text, _label_marks(layout))
     return _finish(_container(chart, layout), number, _rating_description(df, levels))
 
 
