@@ -265,7 +265,7 @@ def _container(chart, layout: Layout):
 
 def _legend_columns(entries: list[str]) -> alt.ExprRef:
     """Legend columns for the drawn width: every entry on one row where they fit, else as many as fit."""
-    widths = [text_px(e, LABEL_SIZE) + 34 for e in entries]     # symbol, its offset and the column padding
+    widths = [text_px(e, LABEL_SIZE) + 28 for e in entries]     # symbol, its offset and the column padding
     return alt.ExprRef(f"width >= {sum(widths):.0f} ? {len(entries)} : max(1, floor(width / {max(widths):.0f}))")
 
 

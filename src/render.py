@@ -72,6 +72,9 @@ def embed_html(spec: dict[str, Any]) -> str:
         "console.error('vegaEmbed is not loaded');return;}"
         f"var spec={_script_safe_json(spec)};"
         "var draw=function(){vegaEmbed(el,spec,{renderer:'svg',actions:false})"
+        # a second layout pass: a legend that wraps at the new width changes the chart's height
+        ".then(function(r){var again=function(){return r.view.resize().runAsync();};"
+        "window.addEventListener('resize',function(){requestAnimationFrame(again);});return again();})"
         ".catch(function(e){console.error(e);el.textContent=String(e);});};"
         "var fonts=document.fonts&&document.fonts.load?document.fonts.load('12px \"" + FONT_FAMILY + "\"'):null;"
         "fonts?fonts.then(draw,draw):draw();})();</script>"
