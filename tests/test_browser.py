@@ -104,6 +104,20 @@ def test_search_page_finds_a_japanese_word_in_its_chapter(browser, clean_build):
     assert visit.foreign_requests == []
 
 
+def test_charts_follow_a_resize_to_the_narrowest_phone(browser, clean_build):
+    """A desktop page narrowed to 360 px (a rotated phone, a split window) redraws every chart to fit."""
+    docname = "chapters/05_institutions"
+    page, visit = open_page(browser, file_url(clean_build.html / f"{docname}.html"), width=1280)
+    page.wait_for_function(f"document.querySelectorAll('.vega-chart svg').length >= "
+                           f"{expected_charts(clean_build, docname)}", timeout=30000)
+    page.set_viewport_size({"width": 360, "height": 900})
+    page.wait_for_function("[...document.querySelectorAll('.vega-chart svg')].every(s => s.getAttribute('width') < 360)")
+    page.wait_for_timeout(300)
+    for chart in page.evaluate(CHART_GEOMETRY):
+        assert not chart["scrolls"] and inside(chart["drawn"], chart["box"]), chart["label"]
+        assert all(inside(t["rect"], chart["box"]) for t in chart["texts"]), chart["label"]
+
+
 def pdf_pages_text(pdf: bytes) -> list[str]:
     """Each page's text, NFKC-normalised (PDF fonts map some kanji to compatibility code points)
     and without whitespace (table cells and labels wrap)."""
