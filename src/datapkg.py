@@ -103,8 +103,8 @@ def record_read(path: Path) -> None:
 
 def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     """Text of a data file; UTF-8 with or without BOM is accepted, anything else is not."""
-    utf16 = raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw[:200] and raw[:200].count(b"\x00") * 3 > len(raw[:200])
-    if utf16:
+    head = raw[:200]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 3 > len(head):   # BOM, or ASCII as UTF-16
         return None, [Problem(path.name, "the file is UTF-16 (Excel's 「Unicode テキスト」), not UTF-8",
                               _ENCODING_FIX.replace("CP932", "UTF-16"))]
     try:
@@ -268,8 +268,8 @@ def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
 
 
 def _schema_reason(error) -> str:
-    reasons = {"pattern": "wrong form", "not": "contains a control character", "maxLength": f"longer than {error.validator_value} characters",
-               "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
+    reasons = {"pattern": "wrong form", "not": "contains a control character",
+               "maxLength": f"longer than {error.validator_value} characters", "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
                "type": f"must be {error.validator_value}", "minItems": "must not be empty",
                "maxItems": f"at most {error.validator_value} entries"}
     return reasons.get(error.validator, error.validator)
@@ -278,7 +278,8 @@ def _schema_reason(error) -> str:
 def _control_character_problems(value: Any, path: tuple = ()) -> list[Problem]:
     """Control characters anywhere in the metadata (a line break is allowed in long texts)."""
     if isinstance(value, dict):
-        return [p for k, v in value.items() for p in _control_character_problems(k, path) + _control_character_problems(v, path + (k,))]
+        return [p for k, v in value.items()
+                for p in _control_character_problems(k, path) + _control_character_problems(v, path + (k,))]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _control_character_problems(v, path + (i,))]
     if isinstance(value, str):
@@ -427,7 +428,8 @@ def _number_error(text: str) -> str:
     shown = text if len(text) <= 40 else text[:37] + "…"
     if any(ch.isdigit() and not ch.isascii() for ch in text):
         ascii_digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
-        return f"'{shown}' is written with full-width or other non-ASCII digits (write {unicodedata.normalize('NFKC', ascii_digits)})"
+        ascii_digits = unicodedata.normalize("NFKC", ascii_digits)
+        return f"'{shown}' is written with full-width or other non-ASCII digits (write {ascii_digits})"
     try:
         value = float(text)
     except ValueError:
@@ -454,7 +456,7 @@ def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list
                               line=reader.line_num)]
     if len(rows) - 1 > MAX_ROWS:
         return None, [Problem(fname, f"has {len(rows) - 1} rows; the limit is {MAX_ROWS}",
-                              f"a figure's table has one row per (series, item, level); split or shorten it (data/README.md)")]
+                              "a figure's table has one row per (series, item, level); shorten it (data/README.md)")]
     if not rows:
         return None, [Problem(fname, "the file is empty", f"write the header {','.join(COLUMNS)} and one row per item")]
     header = [h.strip() for h in rows[0]]

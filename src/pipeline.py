@@ -532,11 +532,11 @@ def _switch(target: Path, version: Path, outcome: Outcome) -> None:
         link.unlink()
     link.symlink_to(version.relative_to(target.parent), target_is_directory=True)
     _pause("publish-switch")
-    if target.is_dir() and not target.is_symlink():      # a build directory from before versioned sites
-        target.rename(version.parent / f".legacy-{os.getpid()}")
     # Ctrl-C / SIGTERM must not land between the switch and recording it.
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
     try:
+        if target.is_dir() and not target.is_symlink():      # a build directory from before versioned sites
+            target.rename(version.parent / f".legacy-{os.getpid()}")
         os.replace(link, target)
         outcome.published = target
     finally:
