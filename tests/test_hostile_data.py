@@ -17,7 +17,7 @@ import pytest
 
 from src.datapkg import MAX_FILE_BYTES, MAX_LABEL, MAX_ROWS, published_files, validate_directory
 
-from conftest import REPO
+from conftest import REPO, run_build
 
 SECRET = "hostile-test-secret-4f1e"
 
@@ -243,3 +243,23 @@ def test_labels_a_spreadsheet_would_run_are_refused(data, label):
     text = problems(data)
     assert "fig12.csv, line 2, field 'item': begins with" in text
     assert "would run the cell as a formula" in text
+
+
+def test_the_build_stops_at_validation_before_any_chapter_runs(data, tmp_path):
+    replace_in(data / "fig12.csv", "常勤職員,", "常勤\x0b職員,")
+    proc = run_build(data, tmp_path / "_build")
+    assert proc.returncode == 1
+    assert "fig12.csv, line 2, field 'item': contains the control character U+000B" in proc.stderr
+    assert "chapters:" not in proc.stdout and "BrokenProcessPool" not in proc.stderr
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_the_cache_keys_on_the_resolved_directory_not_the_name_shown(tmp_path):
+    from src.pipeline import plan_tasks
+
+    first = Path(shutil.copytree(REPO / "data", tmp_path / "one" / "data"))
+    second = Path(shutil.copytree(REPO / "data", tmp_path / "two" / "data"))
+    one, two = (plan_tasks(REPO, tmp_path / "_build", d) for d in (first, second))
+    assert [t.parameters["data_dir"] for t in one] == [t.parameters["data_dir"] for t in two] == ["data"] * len(one)
+    assert not {t.key for t in one} & {t.key for t in two}
+    assert {t.data_dir for t in one} == {first.resolve()}
