@@ -316,8 +316,7 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
 
 def _last_seconds(task: Task) -> float:
     """How long the chapter took the last time it ran (0 if unknown)."""
-    record = task.build_dir / "last-build.json"
-    timings = json.loads(record.read_text(encoding="utf-8")).get("timings", {}) if record.exists() else {}
+    timings = _read_record(task.build_dir / "last-build.json").get("timings", {})
     return float(timings.get(task.docname, 0))
 
 
@@ -456,6 +455,8 @@ def _drop_empty_search_terms(index_file: Path) -> None:
     """Sphinx keeps a word of a page it re-reads, mapped to no page, forever: drop such words."""
     from sphinx.search import js_index
 
+    if not index_file.exists():
+        return
     index = js_index.loads(index_file.read_text(encoding="utf-8"))
     for key in ("terms", "titleterms"):
         index[key] = {word: docs for word, docs in index[key].items() if docs != []}
