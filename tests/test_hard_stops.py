@@ -4,13 +4,11 @@ can always complete or undo.  Each test works on a private copy of the session's
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,12 +16,7 @@ import pytest
 
 from src import pipeline
 
-from conftest import REPO, run_build
-
-
-def tree_hashes(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+from conftest import run_build, start_build, tree_hashes, wait_until
 
 
 @pytest.fixture
@@ -32,20 +25,6 @@ def built(tmp_path, clean_build) -> Path:
     dest = tmp_path / "_build"
     shutil.copytree(clean_build.build_dir, dest, symlinks=True)
     return dest
-
-
-def start_build(data: Path, build_dir: Path, **env) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(data), "--build-dir", str(build_dir)]
-    log = open(build_dir.parent / "build.log", "w")
-    return subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env=dict(os.environ, **env))
-
-
-def wait_until(condition, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def children_of(pid: int) -> set[int]:

@@ -15,8 +15,7 @@ import signal
 import time
 from pathlib import Path
 
-from conftest import run_build
-from test_hard_stops import start_build, tree_hashes, wait_until
+from conftest import run_build, start_build, tree_hashes, wait_until
 
 # (signal, to the whole process group?, pause the build at this step first, or None: kill after a random delay)
 KILLS = [
