@@ -420,7 +420,7 @@ def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
     """
     unfinished = out / ".unfinished"
     if unfinished.exists():
-        shutil.rmtree(out)
+        shutil.rmtree(out, ignore_errors=True)     # a killed Sphinx may still be dying (it dies with its build)
     out.mkdir(parents=True, exist_ok=True)
     unfinished.touch()
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),

@@ -45,7 +45,8 @@ def site_variant(html: Path, texts: dict[str, str]) -> str:
 
 
 def test_killed_at_random_points_the_site_is_old_or_new_and_the_next_build_succeeds(tmp_path, clean_build, data_copy):
-    rng = random.Random(int(os.environ.get("KILL_SEED", time.time())))
+    seed = int(os.environ.get("KILL_SEED", time.time()))      # a failure names it: KILL_SEED=… reproduces the delays
+    rng = random.Random(seed)
     data = Path(shutil.copytree(data_copy, tmp_path / "data"))
     base = (data / "README.md").read_text(encoding="utf-8")
     texts = {v: readme(v, base) for v in "AB"}
@@ -67,7 +68,7 @@ def test_killed_at_random_points_the_site_is_old_or_new_and_the_next_build_succe
         else:
             delay = rng.uniform(0.2, 3.0)        # a rebuild takes ≈ 3 s: validation, a chapter, Sphinx, publish
             time.sleep(delay)
-            where = f"{delay:.2f} s"
+            where = f"{delay:.2f} s (KILL_SEED={seed})"
         (os.killpg if group else os.kill)(proc.pid, signum)
         _, err = proc.communicate(timeout=60)
 
