@@ -112,15 +112,16 @@ def versions_table(requirements: Path | None = None):
 
 
 def checksums_table(data_dir: str | Path):
-    """sha256 of every file in the data directory."""
+    """sha256 of every data file the site publishes (datapackage.json, README.md, the tables)."""
     import hashlib
 
     import pandas as pd
 
-    from .datapkg import record_read
+    from .datapkg import data_file_bytes, published_files, record_read
 
-    files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
-    for p in files:
-        record_read(p)   # the page shows every file's hash: rebuild it when any file changes
-    return pd.DataFrame([{"ファイル": p.name, "バイト数": f"{p.stat().st_size:,}",
-                          "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files])
+    rows = []
+    for path in published_files(data_dir):
+        data = data_file_bytes(Path(data_dir), path.name)
+        record_read(path)   # the page shows every file's hash: rebuild it when any file changes
+        rows.append({"ファイル": path.name, "バイト数": f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()})
+    return pd.DataFrame(rows)
