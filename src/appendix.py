@@ -83,7 +83,7 @@ def figure_code_index(survey: Survey):
         if not res.published:
             drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
         parts.append(
-            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}「{escape(res.title)}」</h3>'
             f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
             f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
             f"<li>{drawn}</li></ul></section>")
