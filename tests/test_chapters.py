@@ -9,7 +9,7 @@ from bs4 import BeautifulSoup
 
 from src.datapkg import load_survey
 from src.figures import REGISTRY
-from src.pipeline import toc_chapters
+from src.execute import toc_chapters
 
 from conftest import REPO
 
