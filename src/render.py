@@ -14,10 +14,11 @@ import hashlib
 import importlib.metadata
 import json
 import os
-import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+
+from .datapkg import data_file_bytes, published_files
 
 MIME_VEGALITE = "application/vnd.vegalite.v6+json"
 RENDERER = "book"
@@ -169,10 +170,12 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
         png = out_dir / f"{stem}.png"
         png.write_bytes(png_bytes)
         written += [svg, png]
-        source_csv = data_dir / f"{stem}.csv"
-        if source_csv.exists():
-            (out_dir / source_csv.name).write_bytes(with_bom(source_csv.read_bytes()))
-            written.append(out_dir / source_csv.name)
+        table = f"{stem}.csv"
+        if table in {p.name for p in published_files(data_dir)}:
+            # the file's bytes (validation has refused cells a spreadsheet would run as formulas),
+            # with a BOM so that Excel on Japanese Windows reads them as UTF-8
+            (out_dir / table).write_bytes(with_bom(data_file_bytes(data_dir, table)))
+            written.append(out_dir / table)
     return written
 
 
