@@ -1,8 +1,10 @@
 """Altair charts for the report's figures: one pure builder per chart kind, plus the figure dispatcher.
 
 Every builder takes a figure table (the data contract of ``data/README.md``) and returns
-an ``alt.Chart``; nothing is read from disk here.  Common to all charts: Japanese labels
-wrapped (never truncated), percent labels on the marks, n shown, tooltips with item,
+an ``alt.Chart``; nothing is read from disk here.  Common to all charts: the column's width
+on the page (labels above full-width bars, so one layout fits a phone and a desktop),
+Japanese labels wrapped at phrase boundaries (never truncated), percent labels on the
+marks in a colour that contrasts with what they sit on, n shown, tooltips with item,
 series/level, count, n and percent, a colour-blind-safe palette, no baked-in title (the
 book's caption is the title), and a computed one-sentence ``description`` that becomes
 the SVG's aria-label for screen readers.
@@ -30,7 +32,6 @@ LABEL_SIZE = 12             # px; all chart text is at least TEXT_SIZE
 TEXT_SIZE = 11
 LINE = 15                   # px per label line
 BAR = 20                    # bar thickness (px)
-EXPORT_WIDTH = 640          # px: the downloadable SVG/PNG; on the page a chart takes its column's width
 #: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 BAR_COLOUR = SERIES_COLOURS[0]
@@ -204,10 +205,11 @@ def layout_rows(data: pd.DataFrame, slots: list[str] | None = None,
     """
     slot_of = {s: i for i, s in enumerate(slots or [])}
     frame = data.assign(_key=(data["series"] + "\u0000" if headers else "") + data["label"])
-    labels, tops, y = [], {}, 0
+    labels, tops, y, headed = [], {}, 0, set()
     for key, group in frame.groupby("_key", sort=False):
         first = group.iloc[0]
-        if headers and not any(row["label"] == headers[first["series"]] for row in labels):
+        if headers and first["series"] not in headed:
+            headed.add(first["series"])
             labels.append({"label": headers[first["series"]], "label_y": y, "header": True})
             y += LINE + 6
         labels.append({"label": first["label"], "label_y": y, "header": False})
@@ -258,7 +260,7 @@ def _value_labels(base: alt.Chart, fill: str | None = None) -> list[alt.Chart]:
 
 
 def _container(chart, layout: Layout):
-    """Take the column's width on the page (EXPORT_WIDTH in the downloads), the layout's height."""
+    """Take the column's width on the page (render.EXPORT_WIDTH in the downloads), the layout's height."""
     return chart.properties(width="container", height=layout.height,
                             autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
 
