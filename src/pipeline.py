@@ -311,10 +311,11 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
         render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
         figures.update({p.name: p for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
     _mirror(figures, stage / "_static" / "figures")          # a withdrawn figure's files go too
-    render.write_site_static(stage / "_static", stage.parent / "vendor")
     data_files = [p for pattern in ("datapackage.json", "*.csv", "README.md") for p in data_dir.glob(pattern)]
     _mirror({p.name: p for p in data_files if p.is_file()}, stage / "_static" / "data")
     _mirror({p.name: p for p in (REPO / "src").glob("*.py")}, stage / "_code" / "src")
+    # last: the font is cut down to the characters of everything staged above
+    render.write_site_static(stage / "_static", stage.parent / "vendor")
 
 
 def _mirror(wanted: dict[str, Path], dest: Path) -> None:
@@ -329,11 +330,13 @@ def _mirror(wanted: dict[str, Path], dest: Path) -> None:
 
 def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
     """Build the staged book strictly; returns the HTML directory."""
-    # Sphinx copies static files on every build but never deletes stale ones (e.g. a
-    # withdrawn figure's SVG): start its _static afresh.
+    # Sphinx never deletes stale static files (e.g. a withdrawn figure's SVG): start its
+    # _static afresh. It copies them only when it writes pages, and with no page out of
+    # date (a stylesheet or the font subset changed) it writes none: --all makes it write
+    # every page (reading stays incremental) and so copy _static again.
     shutil.rmtree(out / "_build" / "html" / "_static", ignore_errors=True)
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),
-           "--builder", "html", "-W", "-n", "--keep-going"]
+           "--builder", "html", "-W", "-n", "--keep-going", "--all"]
     if quiet:
         cmd.append("--quiet")
     proc = subprocess.run(cmd, capture_output=True, text=True)
