@@ -49,7 +49,16 @@
     });
   };
 
+  // The wide search button shows 「検索」 and its shortcut: its name is that text, not a shorter label.
+  const nameSearchFields = () => {
+    document.querySelectorAll(".search-button-field[aria-label]").forEach((button) => {
+      button.removeAttribute("aria-label");
+      button.setAttribute("aria-keyshortcuts", "Control+K");
+    });
+  };
+
   translateLabels();
+  nameSearchFields();
   nameModeButtons();
   focusableScrollBoxes();
   new MutationObserver(nameModeButtons).observe(document.documentElement, { attributeFilter: ["data-mode"] });
