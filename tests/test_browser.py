@@ -47,10 +47,3 @@ def test_phone_width_keeps_chart_text_readable(browser, clean_build):
     page_width = page.evaluate("document.documentElement.scrollWidth")
     assert svg_width >= 400 and box_width <= 390 and page_width <= 390 + 1
 
-
-def test_search_page_finds_a_japanese_word_in_its_chapter(browser, clean_build):
-    page, visit = open_page(browser, file_url(clean_build.html / "search.html") + "?q=郵送")
-    page.wait_for_selector("#search-results li a", timeout=30000)
-    links = page.eval_on_selector_all("#search-results li a", "els => els.map(a => a.getAttribute('href'))")
-    assert any("chapters/01_method.html" in href for href in links), links
-    assert visit.foreign_requests == []
