@@ -83,7 +83,7 @@ def figure_code_index(survey: Survey):
         if not res.published:
             drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
         parts.append(
-            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}「{escape(res.title)}」</h3>'
             f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
             f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
             f"<li>{drawn}</li></ul></section>")
@@ -112,15 +112,16 @@ def versions_table(requirements: Path | None = None):
 
 
 def checksums_table(data_dir: str | Path):
-    """sha256 of every file in the data directory."""
+    """sha256 of every data file the site publishes (datapackage.json, README.md, the tables)."""
     import hashlib
 
     import pandas as pd
 
-    from .datapkg import record_read
+    from .datapkg import data_file_bytes, published_files, record_read
 
-    files = sorted(p for p in Path(data_dir).iterdir() if p.is_file())
-    for p in files:
-        record_read(p)   # the page shows every file's hash: rebuild it when any file changes
-    return pd.DataFrame([{"ファイル": p.name, "バイト数": f"{p.stat().st_size:,}",
-                          "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in files])
+    rows = []
+    for path in published_files(data_dir):
+        data = data_file_bytes(Path(data_dir), path.name)
+        record_read(path)   # the page shows every file's hash: rebuild it when any file changes
+        rows.append({"ファイル": path.name, "バイト数": f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()})
+    return pd.DataFrame(rows)

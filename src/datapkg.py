@@ -14,9 +14,12 @@ import json
 import math
 import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
+from functools import lru_cache
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable
 
 import pandas as pd
@@ -30,6 +33,18 @@ RESOURCE_NAME = re.compile(r"^fig(\d{2})$")
 #: Environment variable naming a file to which every data file read is appended;
 #: the build pipeline uses it to learn which chapter depends on which CSV.
 DEPS_ENV = "BOOK_DEPS_FILE"
+README = "README.md"
+SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
+
+#: Limits stated in data/README.md: far above the report's tables (≤ 60 rows, labels ≤ 60
+#: characters, files ≤ 100 kB), far below what breaks the chart renderer or the page.
+MAX_FILE_BYTES = 1_048_576
+MAX_ROWS = 200
+MAX_LABEL = 200
+#: A cell starting with one of these is a formula when the CSV is opened in a spreadsheet (OWASP).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 _ENCODING_FIX = (
     "UTF-8 で保存し直してください（Excel:「CSV UTF-8（コンマ区切り）」、"
@@ -88,6 +103,10 @@ def record_read(path: Path) -> None:
 
 def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     """Text of a data file; UTF-8 with or without BOM is accepted, anything else is not."""
+    head = raw[:200]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 3 > len(head):   # BOM, or ASCII as UTF-16
+        return None, [Problem(path.name, "the file is UTF-16 (Excel's 「Unicode テキスト」), not UTF-8",
+                              _ENCODING_FIX.replace("CP932", "UTF-16"))]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:
@@ -99,17 +118,102 @@ def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
         return None, [Problem(path.name, what, _ENCODING_FIX, line=raw[:exc.start].count(b"\n") + 1)]
 
 
+def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
+    """``directory/name`` if it names an entry directly inside ``directory``, else why not.
+
+    Decided from the name and the symlinks alone: nothing outside is ever opened.
+    """
+    pure = PurePosixPath(name)
+    if not name or "\\" in name or "\x00" in name:
+        return None, f"'{name}' is not a file name"
+    if pure.is_absolute():
+        return None, f"'{name}' is an absolute path, outside the data directory"
+    if ".." in pure.parts:
+        return None, f"'{name}' leads out of the data directory (..)"
+    if len(pure.parts) != 1:
+        return None, f"'{name}' is in a subdirectory; the book reads files directly inside the data directory"
+    path = directory / pure.name
+    if path.is_symlink() and path.resolve().parent != directory.resolve():
+        return None, f"'{name}' is a symbolic link to a file outside the data directory"
+    return path, None
+
+
+def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, or why it cannot be read.
+
+    FIFOs, devices and directories are refused before they are opened (a FIFO would block).
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None, "does not exist"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return None, "is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "is not a regular file (a FIFO, socket or device)"
+    if info.st_size > MAX_FILE_BYTES:
+        return None, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    try:
+        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None, "is not a regular file"
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"is larger than the limit of {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    return data, None
+
+
+def data_file_bytes(directory: Path, name: str) -> bytes:
+    """The bytes of one data file, confined to ``directory`` (ValueError says why not)."""
+    path, why = confined_path(directory, name)
+    data, why = (None, why) if path is None else read_regular_file(path)
+    if data is None:
+        raise ValueError(f"{name}: {why}")
+    return data
+
+
+def published_files(directory: Path | str) -> list[Path]:
+    """The data files the site publishes: datapackage.json, README.md and the listed tables.
+
+    Only regular files directly inside ``directory`` (after symlinks) qualify.
+    """
+    directory = Path(directory)
+    names = [DESCRIPTOR, README]
+    try:
+        descriptor = json.loads(data_file_bytes(directory, DESCRIPTOR).decode("utf-8-sig"))
+        names += [str(r["path"]) for r in descriptor.get("resources", []) if isinstance(r, dict) and "path" in r]
+    except (ValueError, AttributeError):
+        pass
+    files = []
+    for name in dict.fromkeys(names):
+        path, why = confined_path(directory, name)
+        if path is not None and path.is_file():
+            files.append(path)
+    return sorted(files, key=lambda p: p.name)
+
+
 def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
-    path = directory / DESCRIPTOR
-    if not directory.is_dir():
+    if not directory.exists():
         return None, [Problem(str(directory), "the data directory does not exist",
                               "pass an existing directory laid out like data/ (DATA=path/to/dir)")]
-    if not path.exists():
+    if not directory.is_dir():
+        return None, [Problem(str(directory), "is not a directory",
+                              "pass the directory that holds datapackage.json (DATA=path/to/dir), not a file")]
+    path, why = confined_path(directory, DESCRIPTOR)
+    if path is not None and not os.path.lexists(path):
         return None, [Problem(DESCRIPTOR, f"missing in {directory}",
                               "copy data/datapackage.json into the directory and edit its resources")]
+    raw, why = (None, why) if path is None else read_regular_file(path)
+    if raw is None:
+        return None, [Problem(DESCRIPTOR, why, "make datapackage.json an ordinary file inside the data directory")]
     record_read(path)
-    text, problems = _decode(path, path.read_bytes())
+    text, problems = _decode(path, raw)
     if text is None:
         return None, problems
     try:
@@ -117,10 +221,73 @@ def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Proble
     except json.JSONDecodeError as exc:
         return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
                               "fix the JSON syntax at that position", line=exc.lineno)]
+    except RecursionError:
+        return None, [Problem(DESCRIPTOR, "is nested too deeply to read", "write it like data/datapackage.json")]
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return None, [Problem(DESCRIPTOR, "has no 'resources' list",
                               "add \"resources\": [...] with one entry per figure", field="resources")]
     return descriptor, []
+
+
+@lru_cache(maxsize=1)
+def _schema_validator():
+    import jsonschema
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _json_where(path: Iterable[Any]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+
+
+def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
+    """What the book needs of the package's own metadata (src/datapackage.schema.json)."""
+    problems = []
+    for error in sorted(_schema_validator().iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path))):
+        where = _json_where(error.absolute_path)
+        fix = error.schema.get("fix", "see the metadata rules in data/README.md")
+        if error.validator == "required":
+            missing = error.message.split("'")[1]
+            fix = error.schema.get("properties", {}).get(missing, {}).get("fix", fix)
+            message = f"'{missing}' is missing" + (f" in {where}" if where else "")
+            field = f"{where}.{missing}" if where else missing
+        else:
+            value = json.dumps(error.instance, ensure_ascii=False)
+            shown = value if len(value) <= 60 else value[:57] + "…"
+            message = f"{shown} is not allowed here ({_schema_reason(error)})"
+            field = where
+        problems.append(Problem(DESCRIPTOR, message, fix, field=field or None))
+    problems += _control_character_problems(descriptor)
+    survey = descriptor.get("survey")
+    if isinstance(survey, dict) and all(isinstance(survey.get(k), int) for k in ("population", "responses")) \
+            and survey["responses"] > survey["population"]:
+        problems.append(Problem(DESCRIPTOR, f"responses {survey['responses']} exceed population {survey['population']}",
+                                "check the two numbers of the survey block", field="survey.responses"))
+    return problems
+
+
+def _schema_reason(error) -> str:
+    reasons = {"pattern": "wrong form", "not": "contains a control character",
+               "maxLength": f"longer than {error.validator_value} characters", "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
+               "type": f"must be {error.validator_value}", "minItems": "must not be empty",
+               "maxItems": f"at most {error.validator_value} entries"}
+    return reasons.get(error.validator, error.validator)
+
+
+def _control_character_problems(value: Any, path: tuple = ()) -> list[Problem]:
+    """Control characters anywhere in the metadata (a line break is allowed in long texts)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items()
+                for p in _control_character_problems(k, path) + _control_character_problems(v, path + (k,))]
+    if isinstance(value, list):
+        return [p for i, v in enumerate(value) for p in _control_character_problems(v, path + (i,))]
+    if isinstance(value, str):
+        found = _CONTROL.search(value.replace("\n", ""))
+        if found:
+            return [Problem(DESCRIPTOR, f"contains the control character U+{ord(found.group()):04X}",
+                            "remove it (labels and texts are plain text)", field=_json_where(path) or None)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -178,11 +345,8 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
                                 field="published"))
     path = None
     if "path" in res:
-        path = directory / str(res["path"])
-        if not path.is_file():
-            problems.append(Problem(where, f"resource '{name}' lists {res['path']}, but that file does not exist",
-                                    f"add {res['path']} to {directory}, or replace \"path\" with an empty table "
-                                    f"\"data\": {json.dumps([list(COLUMNS)])} if it is not published", field="path"))
+        path, problem = _table_path(where, name, res["path"], directory)
+        problems += [problem] if problem else []
     elif not _is_empty_inline(res.get("data")):
         problems.append(Problem(where, f"resource '{name}' has neither \"path\" nor an empty inline table",
                                 f"set \"path\": \"{name}.csv\" (or \"data\": {json.dumps([list(COLUMNS)])} "
@@ -190,6 +354,26 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
     if problems:
         return None, problems
     return Resource(name, number, str(res.get("title", "")), qtype, path, res), []
+
+
+def _table_path(where: str, name: str, listed: Any, directory: Path) -> tuple[Path | None, Problem | None]:
+    """The resource's CSV: ``figNN.csv`` directly inside the data directory, an ordinary file."""
+    expected = f"{name}.csv"
+    if not isinstance(listed, str):
+        return None, Problem(where, f"\"path\" of '{name}' is not a file name", f"set \"path\": \"{expected}\"", field="path")
+    path, why = confined_path(directory, listed)
+    if path is None:
+        return None, Problem(where, f"resource '{name}': {why}; nothing was read",
+                             f"copy the table into the data directory as {expected} and set \"path\": \"{expected}\"",
+                             field="path")
+    if listed != expected:
+        return None, Problem(where, f"resource '{name}' lists {listed}; the book publishes each table as {expected}",
+                             f"rename the file to {expected} and set \"path\": \"{expected}\"", field="path")
+    if not os.path.lexists(path):
+        return None, Problem(where, f"resource '{name}' lists {listed}, but that file does not exist",
+                             f"add {listed} to {directory}, or replace \"path\" with an empty table "
+                             f"\"data\": {json.dumps([list(COLUMNS)])} if it is not published", field="path")
+    return path, None
 
 
 def _metadata_problems(where: str, name: str, res: dict[str, Any]) -> list[Problem]:
@@ -221,15 +405,18 @@ def _is_empty_inline(data: Any) -> bool:
 
 
 def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None]:
-    """Parse a cell; returns (value, error text)."""
+    """Parse a cell written with ASCII digits, an optional point and (to report it) a minus sign.
+
+    Returns (value, error text).  Anything else — full-width digits, ``1_08``, ``1.08e2``,
+    ``+5`` — is refused rather than read as a number the download would not show.
+    """
     if text == "":
         return None, None
-    try:
-        value = float(text)
-    except ValueError:
-        return None, f"'{text}' is not a number"
-    if not math.isfinite(value):
-        return None, f"'{text}' is not a finite number"
+    if not _PLAIN_NUMBER.match(text):
+        return None, _number_error(text)
+    value = float(text)
+    if text.startswith("-") and value == 0:
+        return None, f"'{text}' has a minus sign"
     if integer:
         if value != int(value):
             return None, f"'{text}' is not a whole number"
@@ -237,11 +424,39 @@ def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None
     return value, None
 
 
+def _number_error(text: str) -> str:
+    shown = text if len(text) <= 40 else text[:37] + "…"
+    if any(ch.isdigit() and not ch.isascii() for ch in text):
+        ascii_digits = "".join(str(unicodedata.digit(ch)) if ch.isdigit() else ch for ch in text)
+        ascii_digits = unicodedata.normalize("NFKC", ascii_digits)
+        return f"'{shown}' is written with full-width or other non-ASCII digits (write {ascii_digits})"
+    try:
+        value = float(text)
+    except ValueError:
+        return f"'{shown}' is not a number"
+    if not math.isfinite(value):
+        return f"'{shown}' is not a finite number"
+    if "_" in text:
+        return f"'{shown}' contains '_' (write the digits alone)"
+    if "e" in text.lower():
+        return f"'{shown}' is in exponent notation (write it out, e.g. {value:g})"
+    return f"'{shown}' is not a plain number (ASCII digits and at most one decimal point)"
+
+
 def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse one figure CSV and check it row by row; the frame is None when unusable."""
     fname = res.path.name if res.path else res.name
     reader = csv.reader(io.StringIO(text, newline=""))
-    rows = list(reader)
+    try:
+        rows = list(reader)
+    except csv.Error as exc:
+        what = (f"a cell is longer than {csv.field_size_limit():,} characters" if "field larger" in str(exc)
+                else f"cannot be read as CSV ({exc})")
+        return None, [Problem(fname, what, f"labels are at most {MAX_LABEL} characters; check the quoting of that line",
+                              line=reader.line_num)]
+    if len(rows) - 1 > MAX_ROWS:
+        return None, [Problem(fname, f"has {len(rows) - 1} rows; the limit is {MAX_ROWS}",
+                              "a figure's table has one row per (series, item, level); shorten it (data/README.md)")]
     if not rows:
         return None, [Problem(fname, "the file is empty", f"write the header {','.join(COLUMNS)} and one row per item")]
     header = [h.strip() for h in rows[0]]
@@ -269,6 +484,7 @@ def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list
             problems.append(Problem(fname, f"has {len(row)} cells, the header has {len(header)}",
                                     "quote cells that contain commas; one cell per column", line=lineno))
             continue
+        problems += _cell_text_problems(fname, lineno, dict(zip(header, row)))
         cells = {h: c.strip() for h, c in zip(header, row)}
         rec: dict[str, Any] = {"line": lineno, "series": cells["series"], "item": cells["item"],
                                "level": cells["level"]}
@@ -288,6 +504,26 @@ def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list
     frame = pd.DataFrame.from_records(records, columns=["line", *COLUMNS])
     problems += _table_consistency_problems(res, fname, frame)
     return frame, problems
+
+
+def _cell_text_problems(fname: str, lineno: int, raw: dict[str, str]) -> list[Problem]:
+    """Labels are one line of plain text that a spreadsheet will not run as a formula."""
+    problems = []
+    for col, cell in raw.items():
+        text = cell.strip()
+        formula = cell[:1] in ("\t", "\r") or col in ("series", "item", "level") and text[:1] in FORMULA_START
+        control = _CONTROL.search(cell)
+        if formula:
+            problems.append(Problem(fname, f"begins with {cell.lstrip(' ')[:1]!r}: a spreadsheet opening the CSV download "
+                                    "would run the cell as a formula", "start the label differently (e.g. with a "
+                                    "full-width ＝ ＋ － ＠) and remove leading tabs", lineno, col))
+        elif control:
+            problems.append(Problem(fname, f"contains the control character U+{ord(control.group()):04X}",
+                                    "remove it: labels are one line of plain text", lineno, col))
+        if len(text) > MAX_LABEL:
+            problems.append(Problem(fname, f"is {len(text):,} characters long; the limit is {MAX_LABEL}",
+                                    "shorten the label", lineno, col))
+    return problems
 
 
 def _row_range_problems(fname: str, lineno: int, rec: dict[str, Any]) -> list[Problem]:
@@ -381,8 +617,12 @@ def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, p
     for res in resources:
         if not res.published:
             continue
+        raw, why = read_regular_file(res.path)
+        if raw is None:
+            problems.append(Problem(res.path.name, why, f"make {res.path.name} an ordinary CSV file in the data directory"))
+            continue
         record_read(res.path)
-        text, decode_problems = _decode(res.path, res.path.read_bytes())
+        text, decode_problems = _decode(res.path, raw)
         problems += decode_problems
         if text is None:
             continue
@@ -450,10 +690,23 @@ def validate_directory(directory: Path | str, for_book: bool = True) -> list[Pro
     descriptor, problems = read_descriptor(directory)
     if descriptor is None:
         return problems
+    schema = _schema_problems(descriptor)
     resources, res_problems = _resources(directory, descriptor)
     _, table_problems = _tables(directory, resources)
     book = _book_problems(descriptor, resources) if for_book else []
-    return problems + res_problems + book + table_problems
+    return problems + schema + res_problems + _readme_problems(directory) + book + table_problems
+
+
+def _readme_problems(directory: Path) -> list[Problem]:
+    """The site publishes README.md: it must be an ordinary file inside the directory (or absent)."""
+    path, why = confined_path(directory, README)
+    if path is not None and not os.path.lexists(path):
+        return []
+    if path is not None:
+        _, why = read_regular_file(path)
+    if why:
+        return [Problem(README, why, "make README.md an ordinary file in the data directory, or remove it")]
+    return []
 
 
 class Survey:

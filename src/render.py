@@ -16,10 +16,11 @@ import importlib.metadata
 import importlib.util
 import json
 import os
-import shutil
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
+
+from .datapkg import data_file_bytes, published_files
 
 MIME_VEGALITE = "application/vnd.vegalite.v6+json"
 RENDERER = "book"
@@ -147,10 +148,11 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
         png = out_dir / f"{stem}.png"
         png.write_bytes(png_bytes)
         written += [svg, png]
-        source_csv = data_dir / f"{stem}.csv"
-        if source_csv.exists():
-            shutil.copyfile(source_csv, out_dir / source_csv.name)
-            written.append(out_dir / source_csv.name)
+        table = f"{stem}.csv"
+        if table in {p.name for p in published_files(data_dir)}:
+            # byte for byte: validation has refused cells a spreadsheet would run as formulas
+            (out_dir / table).write_bytes(data_file_bytes(data_dir, table))
+            written.append(out_dir / table)
     return written
 
 

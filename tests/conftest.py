@@ -1,10 +1,12 @@
 """Shared fixtures: one clean build of the book into a temporary directory per test session."""
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,28 @@ def run_build(data_dir: Path, build_dir: Path, root: Path = REPO, *extra: str) -
     cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(data_dir), "--root", str(root),
            "--build-dir", str(build_dir), *extra]
     return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ))
+
+
+def start_build(data: Path, build_dir: Path, **env) -> subprocess.Popen:
+    """The pipeline CLI in its own session (a test can signal its group), output in BUILD_DIR/../build.log."""
+    cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(data), "--build-dir", str(build_dir)]
+    with open(build_dir.parent / "build.log", "w") as log:
+        return subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                                env=dict(os.environ, **env))
+
+
+def wait_until(condition, timeout: float = 90) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def tree_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file under ``root`` (a symlinked site is followed)."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def copy_book_sources(dest: Path) -> Path:

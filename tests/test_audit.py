@@ -1,7 +1,6 @@
 """The audit recomputes the report's numbers and explains planted inconsistencies (made-up fixtures)."""
 from __future__ import annotations
 
-import json
 
 from src import audit
 from src.datapkg import load_survey

@@ -5,7 +5,7 @@ import pytest
 
 from src.datapkg import load_survey
 from src.figures import REGISTRY
-from src.pipeline import toc_chapters
+from src.execute import toc_chapters
 
 from browser import file_url, open_page
 from conftest import REPO

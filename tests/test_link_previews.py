@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from src.pipeline import toc_chapters
+from src.execute import toc_chapters
 from src.sphinx_ext import NO_BASE_URL
 
 from conftest import REPO, copy_book_sources, run_build

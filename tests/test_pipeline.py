@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from src.pipeline import toc_chapters
+from src.execute import toc_chapters
 
 from conftest import REPO, copy_book_sources, run_build
 
@@ -44,7 +45,9 @@ def test_executed_notebook_has_injected_data_dir(clean_build, docname):
     nb = nbformat.read(clean_build.stage / f"{docname}.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert len(injected) == 1, "papermill's injected-parameters cell is missing"
-    assert f"data_dir = {json.dumps(str(clean_build.data_dir))}".replace('"', "") in injected[0].source.replace('"', "")
+    # the data directory lies outside the repository: the page names it, never its absolute path
+    assert f"data_dir = {json.dumps(clean_build.data_dir.name)}" in injected[0].source
+    assert str(clean_build.data_dir.parent) not in json.dumps(nb)
     # it is folded on the page, and no cell was left unexecuted
     assert "hide-input" in injected[0].metadata["tags"]
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -55,8 +58,22 @@ def test_pages_fold_the_injected_parameters_cell(clean_build):
     soup = BeautifulSoup((clean_build.html / "chapters/01_method.html").read_text(encoding="utf-8"), "html.parser")
     cells = soup.select("div.tag_injected-parameters")
     assert len(cells) == 1 and "tag_hide-input" in cells[0]["class"]   # folded, not removed
-    assert str(clean_build.data_dir) in cells[0].get_text()
+    assert f'data_dir = "{clean_build.data_dir.name}"' in cells[0].get_text()
     assert not soup.select("div.tag_parameters")                        # the defaults cell is not shown
+
+
+def test_no_page_or_download_shows_the_absolute_data_path(clean_build):
+    leaks = [str(p.relative_to(clean_build.html)) for p in clean_build.html.rglob("*") if p.is_file()
+             and str(clean_build.data_dir.parent).encode() in p.read_bytes()]
+    assert leaks == []
+
+
+def test_data_inside_the_repository_is_named_relative_to_it():
+    from src.execute import display_data_dir
+
+    assert display_data_dir(REPO / "data") == "data"
+    assert display_data_dir(REPO / "tests" / "fixtures") == "tests/fixtures"
+    assert display_data_dir(Path("/srv/survey/2026-data")) == "2026-data"
 
 
 def test_download_button_offers_the_executed_notebook(clean_build):

@@ -1,0 +1,226 @@
+"""Stage the executed notebooks, build them with Sphinx, and publish the site in one atomic switch.
+
+The site is copied to ``_build/sites/<digest>`` and the relative symlink ``_build/html`` is
+switched to it with one ``rename``: readers see the old site or the new one, never a mix, and
+an interrupted build leaves nothing the next one cannot repair.
+"""
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+
+from . import datapkg, render
+from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
+
+
+SITES = "sites"           # BUILD_DIR/sites/<digest>: published versions; BUILD_DIR/html links to one
+
+
+@dataclass
+class Outcome:
+    """What a build has done so far, so an interruption can be reported truthfully."""
+
+    published: Path | None = None       # the new site went live (the switch happened)
+
+
+def stage_digest(stage: Path) -> str:
+    """Hash of the whole staged book: equal digests mean Sphinx would produce the same site."""
+    return tree_digest([p for p in stage.rglob("*") if p.is_file()], stage)
+
+
+def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> None:
+    """A book tree of executed notebooks that jupyter-book can render without executing.
+
+    Besides the notebooks it holds the data package (downloads: only the files
+    ``datapkg.published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
+    """
+    for name in ("_config.yml", "_toc.yml"):
+        render.write_if_changed(stage / name, (root / name).read_bytes())
+    wanted = {f"{t.docname}.ipynb" for t in tasks}
+    for old in stage.rglob("*.ipynb"):
+        if str(old.relative_to(stage)) not in wanted:
+            old.unlink()
+    figures = {}
+    for t in tasks:
+        render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
+        figures.update({p.name: p.read_bytes() for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
+    _mirror(figures, stage / "_static" / "figures")          # a withdrawn figure's files go too
+    data = {p.name: datapkg.data_file_bytes(data_dir, p.name) for p in datapkg.published_files(data_dir)}
+    _mirror(data, stage / "_static" / "data")
+    _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / "_code" / "src")
+    # last: the web font is cut down to the characters of everything staged above
+    render.write_site_static(stage / "_static", stage.parent / "vendor")
+
+
+def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
+    """Make ``dest`` hold exactly ``wanted`` (name → content); unchanged files are left untouched."""
+    if dest.exists():
+        for old in dest.iterdir():
+            if old.name not in wanted:
+                old.unlink()
+    for name, data in wanted.items():
+        render.write_if_changed(dest / name, data)
+
+
+def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
+    """Build the staged book strictly; returns the HTML directory.
+
+    A run that did not finish (killed, failed) may leave pages or an environment that
+    disagree with each other: the next run then starts from scratch.
+    """
+    unfinished = out / ".unfinished"
+    if unfinished.exists():
+        shutil.rmtree(out, ignore_errors=True)     # a killed Sphinx may still be dying (it dies with its build)
+    out.mkdir(parents=True, exist_ok=True)
+    unfinished.touch()
+    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),
+           "--builder", "html", "-W", "-n", "--keep-going"]
+    if quiet:
+        cmd.append("--quiet")
+    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=die_with_parent)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
+        raise BuildError(f"jupyter-book/Sphinx failed (strict build: warnings are errors):\n{tail}")
+    html = out / "_build" / "html"
+    _sync_static(stage / "_static", html / "_static")
+    _drop_empty_search_terms(html / "searchindex.js")
+    unfinished.unlink()
+    return html
+
+
+def _sync_static(staged: Path, built: Path) -> None:
+    """Our static files exactly as staged: Sphinx copies them only when a page changed, and
+    never deletes one (a withdrawn figure's files, a data file no longer published)."""
+    for path in staged.rglob("*"):
+        if path.is_file():
+            render.write_if_changed(built / path.relative_to(staged), path.read_bytes())
+    for sub in ("figures", "data", "fonts"):   # fonts: a previous build's subset (or whole OTF)
+        keep = {p.name for p in (staged / sub).glob("*")}
+        for old in (built / sub).glob("*") if (built / sub).exists() else []:
+            if old.name not in keep:
+                old.unlink()
+
+
+def _drop_empty_search_terms(index_file: Path) -> None:
+    """Sphinx keeps a word of a page it re-reads, mapped to no page, forever: drop such words."""
+    from sphinx.search import js_index
+
+    if not index_file.exists():
+        return
+    index = js_index.loads(index_file.read_text(encoding="utf-8"))
+    for key in ("terms", "titleterms"):
+        index[key] = {word: docs for word, docs in index[key].items() if docs != []}
+    render.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
+
+
+def published_digest(target: Path) -> str | None:
+    """The stage digest of the site ``target`` shows (None: no site, or not one of ours)."""
+    if not target.is_symlink() or not target.is_dir():
+        return None
+    return Path(os.readlink(target)).name
+
+
+class PublishError(BuildError):
+    """Publishing failed before the switch: the previous site is still the published one."""
+
+
+def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
+    """Copy ``html`` to BUILD_DIR/sites/<digest>, then point the symlink ``target`` at it.
+
+    The switch is one ``rename`` of a relative symlink over ``target``: atomic, and it
+    keeps a copied build directory working.  Older versions are removed afterwards.
+    """
+    sites = target.parent / SITES
+    version = sites / digest
+    partial = sites / f".{digest}.partial"
+    sites.mkdir(exist_ok=True)
+    for leftover in (version, partial):
+        if leftover.exists() and leftover != _current(target):
+            shutil.rmtree(leftover)
+    if not version.exists():
+        try:
+            _pause("publish-copy")
+            shutil.copytree(html, partial, copy_function=_copy_or_stop)
+            partial.rename(version)
+        except (OSError, _CopyFailed) as exc:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise PublishError(_disk_message(getattr(exc, "error", exc), target)) from None
+    _switch(target, version, outcome)
+    remove_stale_versions(target)
+
+
+class _CopyFailed(Exception):
+    """Stops copytree at the first failed file (it would otherwise go on, e.g. on a full disk)."""
+
+    def __init__(self, error: OSError):
+        super().__init__(str(error))
+        self.error = error
+
+
+def _copy_or_stop(src: str, dst: str) -> None:
+    try:
+        shutil.copy2(src, dst)
+    except OSError as exc:
+        raise _CopyFailed(exc) from None
+
+
+def _current(target: Path) -> Path | None:
+    return (target.parent / os.readlink(target)) if target.is_symlink() else None
+
+
+def _disk_message(exc: OSError, target: Path) -> str:
+    what = "the disk is full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else exc.strerror or type(exc).__name__
+    return (f"could not copy the new site next to {target} ({what}); the partial copy was removed "
+            "and the previous site is still published")
+
+
+def _switch(target: Path, version: Path, outcome: Outcome) -> None:
+    """Point ``target`` at ``version`` in one rename; an old-style directory is moved aside first."""
+    link = target.with_name(f".{target.name}.link")
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(version.relative_to(target.parent), target_is_directory=True)
+    _pause("publish-switch")
+    # Ctrl-C / SIGTERM must not land between the switch and recording it.
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+    try:
+        if target.is_dir() and not target.is_symlink():      # a build directory from before versioned sites
+            target.rename(version.parent / f".legacy-{os.getpid()}")
+        os.replace(link, target)
+        outcome.published = target
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+def remove_stale_versions(target: Path) -> None:
+    """Delete what interrupted builds left: unpublished versions, partial copies, the old layout."""
+    current = _current(target)
+    sites = target.parent / SITES
+    for path in sites.iterdir() if sites.is_dir() else []:
+        if current is None or path.name != current.name:
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+    for leftover in (target.with_name(target.name + ".new"), target.with_name(f".{target.name}.link")):
+        if leftover.is_symlink() or leftover.is_file():
+            leftover.unlink()
+        elif leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def recover(target: Path) -> None:
+    """Repair what an interrupted build left: put back an old-layout site moved aside, drop leftovers."""
+    if target.is_symlink() and not target.exists():      # its version is gone: there is no site
+        target.unlink()
+    moved_aside = [target.with_name(target.name + ".old"), *(target.parent / SITES).glob(".legacy-*")]
+    for old in moved_aside:
+        if not os.path.lexists(target) and old.is_dir():
+            old.rename(target)
+    remove_stale_versions(target)
+    for old in moved_aside:
+        shutil.rmtree(old, ignore_errors=True)

