@@ -10,7 +10,6 @@
 """
 from __future__ import annotations
 
-import gettext
 import hashlib
 import importlib.metadata
 import importlib.util
@@ -201,13 +200,17 @@ NOT_SCANNED = ("vega", "fonts", "figures")   # _static folders without page text
 
 def ui_message_text(language: str = SITE_LANGUAGE) -> str:
     """Every translated message of the site's Sphinx, theme and toggle-button catalogs."""
+    from babel.messages.mofile import read_mo
+
     texts = []
     for package in UI_PACKAGES:
         spec = importlib.util.find_spec(package)
         for root in (spec.submodule_search_locations or []) if spec else []:
             for mo in sorted(Path(root).rglob(f"{language}/LC_MESSAGES/*.mo")):
                 with mo.open("rb") as fh:
-                    texts += [m for m in gettext.GNUTranslations(fh)._catalog.values() if isinstance(m, str)]
+                    for message in read_mo(fh):
+                        forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+                        texts += [form for form in forms if form]
     return "".join(texts)
 
 

@@ -138,6 +138,8 @@ def test_search_finds_a_word_as_typed_shows_its_sentence_and_highlights_it(brows
     results = page.eval_on_selector_all(
         "#search-results li", "els => els.map(li => ({href: li.querySelector('a').getAttribute('href'),"
                               " snippet: (li.querySelector('p.context') || {}).textContent || ''}))")
+    summary = page.eval_on_selector("#search-results .search-summary", "p => p.textContent")
+    assert f"{len(results)}件" in summary, summary
     found = {r["href"].split("#")[0] for r in results}
     assert holders <= found, (word, results)
     first = results[0]
