@@ -1,8 +1,8 @@
 """Helpers the chapters call: open the data, glue computed numbers into the prose, show figures.
 
-A chapter's hidden set-up cell does ``from src.book import *``; everything it needs is
-named in ``__all__``.  Numbers in the prose are never typed: they are computed here
-from the data and inserted with myst-nb ``glue`` (``{glue:text}`name```).
+Chapters import what they use by name, in a folded set-up cell; ``__all__`` lists the
+helpers meant for them.  Numbers in the prose are never typed: they are computed from the
+data and inserted with myst-nb ``glue`` (``{glue:text}`name```).
 """
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from . import claims
 from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
+from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
     "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
     "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
-    "glue_prose_facts", "glue_all_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
+    "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
     "show_figure", "figure_caption", "glossary_table", "edition_title",
     # the report (package sources)
@@ -86,7 +87,7 @@ _TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "c
 def figure_caption(survey: Survey, number: int) -> str:
     """「概要図表N タイトル（注記）」 from the data package."""
     res = survey.resource(number)
-    return f"概要図表{number} {res.title}{res.meta.get('caption_parenthetical') or ''}"
+    return f"概要図表{number} {res.title}{res.caption_parenthetical}"
 
 
 def report_source(survey: Survey) -> dict[str, Any]:
@@ -232,11 +233,9 @@ def _table_footnotes(table) -> list[str]:
 
 
 def _figure_notes_html(survey: Survey, number: int, chart) -> str:
-    from html import escape
-
     from .charts import NotPublished, annotate_cells
+
     spec = figure_spec(number)
-    stem = spec.stem
     res = survey.resource(number)
     source = f"出典：{report_series_html(survey)}、概要図表{number}。"
     if isinstance(chart, NotPublished):
@@ -247,9 +246,9 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
         f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
         f"{data_table_html(table, _table_footnotes(table))}</details>",
         '<p class="figure-downloads">ダウンロード：'
-        f'<a href="../_static/figures/{spec.file_name("csv")}" download>CSV</a>・'
-        f'<a href="../_static/figures/{spec.file_name("svg")}" download>SVG</a>・'
-        f'<a href="../_static/figures/{spec.file_name("png")}" download>PNG</a>'
+        f'<a href="{figure_href(spec.file_name("csv"))}" download>CSV</a>・'
+        f'<a href="{figure_href(spec.file_name("svg"))}" download>SVG</a>・'
+        f'<a href="{figure_href(spec.file_name("png"))}" download>PNG</a>'
         f'（<a href="code.html#{spec.code_anchor}">描画コード</a>）</p>'])
 
 
@@ -279,7 +278,7 @@ def edition_title() -> str:
     """This site's own title (``title`` in _config.yml, the one place it is set)."""
     import yaml
 
-    from .datapkg import record_read
+    from .datafiles import record_read
 
     config = REPO / "_config.yml"
     record_read(config)   # re-execute the page that shows it when the title changes
@@ -292,7 +291,7 @@ def glossary_table():
     import yaml
 
     from .appendix import table_html
-    from .datapkg import record_read
+    from .datafiles import record_read
 
     record_read(GLOSSARY)   # re-execute the chapter that shows it when the glossary changes
     terms = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["terms"]
@@ -359,23 +358,16 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     Also glues ``figNN_n`` when the caption states n.  Returns the facts.
     """
     res = survey.resource(number)
-    n = (res.meta.get("n") or {}).get("")
+    n = res.n.get("")
     if n:
         glue_count(f"{figure_spec(number).stem}_n", n)
-    facts = res.meta.get("prose_facts", [])
+    facts = res.prose_facts
     for fact in facts:
         if fact.get("item"):
             glue_text(f"{fact['id']}_item", fact["item"])
         if fact.get("percent") is not None:
             glue_percent(f"{fact['id']}_pct", fact["percent"])
     return facts
-
-
-def glue_all_prose_facts(survey: Survey) -> None:
-    """Glue what the report's text says about every figure that carries ``prose_facts``."""
-    for number, res in sorted(survey.resources.items()):
-        if res.meta.get("prose_facts"):
-            glue_prose_facts(survey, number)
 
 
 def reported_fact(survey: Survey, ident: str) -> dict:
