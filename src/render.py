@@ -5,18 +5,19 @@
   spec itself so the build can export the figure.
 * ``export_figures`` writes every figure of an executed notebook as SVG and PNG with
   vl-convert, using the Japanese font shipped on PyPI, plus its data CSV.
-* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the font and the CSS
-  into the book's ``_static`` directory.
+* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the CSS and a WOFF2
+  subset of the font (only the characters the book's pages use) into ``_static``.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .datafiles import data_file_bytes
 from .datapkg import load_survey
@@ -26,6 +27,7 @@ MIME_VEGALITE = "application/vnd.vegalite.v6+json"
 RENDERER = "book"
 FONT_FAMILY = "Noto Sans JP"
 FONT_FILE = "NotoSansJP-Regular.otf"
+WEB_FONT_PATH = "fonts/NotoSansJP-Regular-subset.woff2"   # relative to _static; named in book.css
 PNG_SCALE = 2
 #: Width (px) of a figure's SVG/PNG download; on the page a chart takes its column's width.
 EXPORT_WIDTH = 640
@@ -212,12 +214,88 @@ def _copy_if_changed(src: Path, dest: Path) -> None:
     write_if_changed(dest, src.read_bytes())
 
 
+# Characters the pages show besides the book's own text: the ja messages of Sphinx and the
+# theme (buttons, search page), and whole sets a reader may meet in any page or search.
+SITE_LANGUAGE = "ja"
+UI_PACKAGES = ("sphinx", "pydata_sphinx_theme", "sphinx_book_theme", "sphinx_togglebutton")
+ALWAYS_IN_FONT = "".join(chr(c) for ranges in ((0x20, 0x7F), (0x3000, 0x3040), (0x3041, 0x3097),
+                                                (0x309B, 0x3100), (0xFF01, 0xFF5F))
+                         for c in range(*ranges))
+TEXT_SUFFIXES = {".ipynb", ".md", ".yml", ".py", ".csv", ".json", ".js", ".html", ".txt", ".css"}
+NOT_SCANNED = ("vega", "fonts", "figures")   # _static folders without page text of their own
+
+
+def ui_message_text(language: str = SITE_LANGUAGE) -> str:
+    """Every translated message of the site's Sphinx, theme and toggle-button catalogs."""
+    from babel.messages.mofile import read_mo
+
+    texts = []
+    for package in UI_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            for mo in sorted(Path(root).rglob(f"{language}/LC_MESSAGES/*.mo")):
+                with mo.open("rb") as fh:
+                    for message in read_mo(fh):
+                        forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+                        texts += [form for form in forms if form]
+    return "".join(texts)
+
+
+def book_text_files(stage: Path) -> list[Path]:
+    """The staged book's text files (notebooks with their outputs, config, data, code, scripts)."""
+    skipped = [stage / "_static" / name for name in NOT_SCANNED]
+    return sorted(p for p in stage.rglob("*")
+                  if p.is_file() and p.suffix in TEXT_SUFFIXES and not any(d in p.parents for d in skipped))
+
+
+def glyphs_used(files: Iterable[Path]) -> str:
+    """Sorted distinct characters of ``files``, the UI messages and ALWAYS_IN_FONT."""
+    chars = set(ALWAYS_IN_FONT) | set(ui_message_text())
+    for path in files:
+        chars |= set(path.read_text(encoding="utf-8-sig", errors="ignore"))
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def font_subset(glyphs: str, cache_dir: Path) -> Path:
+    """WOFF2 of Noto Sans JP cut down to ``glyphs``, cached by the glyph set and the font's version."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    source = font_dir() / FONT_FILE
+    version = importlib.metadata.version("pylopdf-fonts-jp") + importlib.metadata.version("fonttools")
+    key = hashlib.sha256((version + glyphs).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / f"NotoSansJP-Regular-{key}.woff2"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.hinting = False          # CFF hints add bytes; browsers rasterise CJK well without them
+        font = TTFont(source)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=glyphs)
+        subsetter.subset(font)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        font.flavor = "woff2"
+        font.save(tmp)
+        tmp.replace(path)
+    return path
+
+
 def write_site_static(static_dir: Path, cache_dir: Path) -> None:
-    """Put the JS bundle, the font and the stylesheet where Sphinx copies static files from."""
+    """Put the JS bundle, the stylesheet and scripts, and the font subset where Sphinx copies static files from.
+
+    Call it once everything else is staged: the font keeps only the characters of the
+    staged book beside ``static_dir`` (its parent), plus the theme's messages.
+    """
     _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
-    _copy_if_changed(font_dir() / FONT_FILE, static_dir / "fonts" / FONT_FILE)
     licence = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
     write_if_changed(static_dir / "fonts" / "OFL.txt", licence.encode("utf-8"))
     for path in STATIC_SRC.rglob("*"):
         if path.is_file():
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
+    glyphs = glyphs_used(book_text_files(static_dir.parent))
+    web_font = static_dir / WEB_FONT_PATH
+    _copy_if_changed(font_subset(glyphs, cache_dir), web_font)
+    for old in web_font.parent.iterdir():   # a previous build's font (another subset, or the whole OTF)
+        if old.suffix in (".otf", ".woff2") and old != web_font:
+            old.unlink()

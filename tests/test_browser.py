@@ -96,13 +96,6 @@ def test_every_chart_fits_its_column_with_readable_text(browser, clean_build, wi
     assert checked >= 9
 
 
-def test_search_page_finds_a_japanese_word_in_its_chapter(browser, clean_build):
-    page, visit = open_page(browser, file_url(clean_build.html / "search.html") + "?q=郵送")
-    page.wait_for_selector("#search-results li a", timeout=30000)
-    links = page.eval_on_selector_all("#search-results li a", "els => els.map(a => a.getAttribute('href'))")
-    assert any("chapters/01_method.html" in href for href in links), links
-    assert visit.foreign_requests == []
-
 
 def test_charts_follow_a_resize_to_the_narrowest_phone(browser, clean_build):
     """A desktop page narrowed to 360 px (a rotated phone, a split window) redraws every chart to fit."""
