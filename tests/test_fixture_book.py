@@ -46,7 +46,9 @@ def test_a_table_under_its_own_file_name_is_published_and_linked(fixture_book):
     csv_links = [a["href"] for a in soup.select(".figure-downloads a") if a["href"].endswith("fig12.csv")]
     assert csv_links, "no CSV download for figure 12"
     target = (page.parent / csv_links[0]).resolve()
-    assert target.read_bytes().startswith(b"series,item,level,count,n,percent") and "常勤職員" in target.read_text("utf-8")
+    # published with a UTF-8 BOM (Excel on Japanese Windows), the file's own bytes after it
+    assert target.read_bytes().startswith(b"\xef\xbb\xbfseries,item,level,count,n,percent")
+    assert "常勤職員" in target.read_text("utf-8-sig")
     data_page = BeautifulSoup((fixture_book / "chapters" / "data.html").read_text(encoding="utf-8"), "html.parser")
     hrefs = [a["href"] for a in data_page.find_all("a", href=True) if a["href"].endswith("table_12.csv")]
     assert hrefs and all((fixture_book / "chapters" / h).resolve().is_file() for h in hrefs)
