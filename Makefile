@@ -7,7 +7,7 @@ PORT   ?= 8000
 JOBS   ?=
 BUILD_FLAGS ?=
 
-.PHONY: help book test serve bench clean lock
+.PHONY: help book preview test serve bench clean lock
 .DEFAULT_GOAL := help
 
 help:  ## list the commands
@@ -21,6 +21,9 @@ $(VENV)/.installed: requirements.txt requirements-lock.txt
 
 book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other data)
 	$(PY) -m src.pipeline build --data "$(DATA)" $(if $(JOBS),--jobs $(JOBS)) $(BUILD_FLAGS)
+
+preview: $(VENV)/.installed  ## serve on http://127.0.0.1:8000, rebuild and reload on every change (DATA=dir, PORT=n)
+	$(PY) -m src.pipeline preview --data "$(DATA)" --port $(PORT) $(if $(JOBS),--jobs $(JOBS))
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -127,7 +127,18 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--quiet", action="store_true", help="print errors only (for CI)")
     v = sub.add_parser("validate", help="check a data directory and list every problem")
     v.add_argument("--data", default="data")
+    p = sub.add_parser("preview", help="serve the site on 127.0.0.1, rebuild on change, reload the pages (src/preview.py)")
+    p.add_argument("--data", default="data", help="data directory to watch (default: data)")
+    p.add_argument("--root", default=str(REPO), help="book sources: _config.yml, _toc.yml, chapters/")
+    p.add_argument("--build-dir", default=None, help="output directory (default: ROOT/_build)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed in parallel")
+    p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     args = parser.parse_args(argv)
+    if args.command == "preview":
+        from .preview import serve
+        root = Path(args.root).resolve()
+        return serve(root, Path(args.data), Path(args.build_dir).resolve() if args.build_dir else root / "_build",
+                     args.port, args.jobs)
     if args.command == "validate":
         problems = datapkg.validate_directory(Path(args.data))
         if problems:
