@@ -311,9 +311,7 @@ def _last_seconds(task: Task) -> float:
 
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     """Execute the chapters whose cache is stale, in parallel; every failure is reported."""
-    for stale in {t.cache_dir.parent for t in tasks}:
-        for leftover in stale.glob("run-*") if stale.exists() else []:
-            shutil.rmtree(leftover, ignore_errors=True)   # from an interrupted build
+    remove_unfinished_runs(tasks)                   # from an interrupted build
     todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
     todo.sort(key=lambda t: -_last_seconds(t))       # longest first: shortest wall time on few cores
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
@@ -344,11 +342,19 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
             log(f"[{done}/{len(todo)}] executed {task.docname} in {result.seconds:.1f} s")
     except BaseException:
         _kill_workers(pool)
+        remove_unfinished_runs(tasks)               # killed workers cannot remove their own
         raise
     pool.shutdown()
     if failures:
         raise BuildError("\n".join(failures))
     return results
+
+
+def remove_unfinished_runs(tasks: list[Task]) -> None:
+    """Delete the work directories (``cache/run-*``) of executions that did not finish."""
+    for stale in {t.cache_dir.parent for t in tasks}:
+        for leftover in stale.glob("run-*") if stale.exists() else []:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

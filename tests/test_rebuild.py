@@ -98,6 +98,7 @@ def test_interrupted_build_keeps_the_old_site(built_copy, data_copy, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "BUILD INTERRUPTED" in err
     assert tree_hashes(built_copy / "html") == before
+    assert list((built_copy / "cache").glob("run-*")) == []     # Ctrl-C leaves no half-executed chapter
     # the next build cleans up and succeeds
     proc = run_build(other, built_copy)
     assert proc.returncode == 0, proc.stderr
