@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 
-from . import datapkg
+from . import changes, datapkg
 from .execute import BuildError, REPO, display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
 from .publish import (SITES, Outcome, PublishError, publish, published_digest, recover, run_sphinx, stage_book,
                       stage_digest)
@@ -90,6 +90,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
+    glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
     stage = build_dir / "stage"
     stage_book(root, tasks, stage, data_dir)
@@ -105,7 +106,12 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         publish(html, target, digest, outcome)
     executed = sorted(r.docname for r in results if r.executed)
     timings = dict(last.get("timings", {}), **{r.docname: round(r.seconds, 2) for r in results if r.executed})
-    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings}
+    data_sum = changes.data_digest(data_dir)
+    report = changes.change_report(tasks, results, glued_before, last.get("data_digest", data_sum) != data_sum)
+    for line in changes.report_lines(report):
+        log(line)
+    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings,
+              "data_digest": data_sum, "changes": report}
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target
