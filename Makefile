@@ -31,7 +31,7 @@ test: $(VENV)/.installed  ## run the test suite
 serve:  ## serve _build/html on http://localhost:8000 (PORT=n for another port)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-bench: $(VENV)/.installed  ## time clean, no-op and one-CSV rebuilds
+bench: $(VENV)/.installed  ## time clean, no-op and one-CSV rebuilds, ours against jupyter-book's (force, cache)
 	$(PY) bench/bench_build.py
 
 lock: $(VENV)/.installed  ## re-pin the full environment after changing requirements.txt
