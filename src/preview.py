@@ -105,12 +105,19 @@ async def watch_and_rebuild(state: PreviewState, stop: asyncio.Event) -> None:
     """Build once, then once per batch of changes until ``stop`` is set."""
     import watchfiles
 
-    await rebuild(state, "start")
     paths = watched_paths(state.root, state.data_dir)
     print("preview: watching " + ", ".join(_shown(p) for p in paths), flush=True)
-    async for changes in watchfiles.awatch(*paths, watch_filter=is_relevant_change, stop_event=stop):
-        names = sorted({_shown(Path(path)) for _, path in changes})
-        await rebuild(state, "changed: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else ""))
+    started = False
+    # The first (possibly empty) batch comes once the watcher is set up: building only then
+    # means an edit saved during the first build is not missed.
+    async for changes in watchfiles.awatch(*paths, watch_filter=is_relevant_change, stop_event=stop,
+                                           rust_timeout=1000, yield_on_timeout=True):
+        if not started:
+            started = True
+            await rebuild(state, "start")
+        elif changes:
+            names = sorted({_shown(Path(path)) for _, path in changes})
+            await rebuild(state, "changed: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else ""))
 
 
 def _shown(path: Path) -> str:
