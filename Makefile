@@ -7,7 +7,7 @@ PORT   ?= 8000
 JOBS   ?=
 BUILD_FLAGS ?=
 
-.PHONY: help book test serve bench clean lock
+.PHONY: help book preview test serve bench clean lock
 .DEFAULT_GOAL := help
 
 help:  ## list the commands
@@ -22,13 +22,16 @@ $(VENV)/.installed: requirements.txt requirements-lock.txt
 book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other data)
 	$(PY) -m src.pipeline build --data "$(DATA)" $(if $(JOBS),--jobs $(JOBS)) $(BUILD_FLAGS)
 
+preview: $(VENV)/.installed  ## serve on http://127.0.0.1:8000, rebuild and reload on every change (DATA=dir, PORT=n)
+	$(PY) -m src.pipeline preview --data "$(DATA)" --port $(PORT) $(if $(JOBS),--jobs $(JOBS))
+
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 serve:  ## serve _build/html on http://localhost:8000 (PORT=n for another port)
 	$(PYTHON) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
 
-bench: $(VENV)/.installed  ## time clean, no-op and one-CSV rebuilds
+bench: $(VENV)/.installed  ## time clean, no-op and one-CSV rebuilds, ours against jupyter-book's (force, cache)
 	$(PY) bench/bench_build.py
 
 lock: $(VENV)/.installed  ## re-pin the full environment after changing requirements.txt

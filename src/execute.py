@@ -273,6 +273,21 @@ def declared_parameters(source: Path) -> set[str]:
     raise BuildError(f"{source} has no cell tagged 'parameters' (it must declare data_dir)")
 
 
+def declared_parameters_cached(sources: dict[str, Path], cache_file: Path) -> dict[str, set[str]]:
+    """``declared_parameters`` of each chapter, remembered by source hash (parsing all takes ≈ 0.3 s)."""
+    try:
+        known = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    digests = {d: sha256_file(src) for d, src in sources.items()}
+    declared = {d: set(known[h]) if h in known else declared_parameters(sources[d]) for d, h in digests.items()}
+    wanted = {h: sorted(declared[d]) for d, h in digests.items()}
+    if wanted != known:
+        cache_file.parent.mkdir(parents=True, exist_ok=True)
+        cache_file.write_text(json.dumps(wanted, indent=1), encoding="utf-8")
+    return declared
+
+
 def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
     """One task per chapter: data_dir for every chapter, build facts for those that declare them."""
     code = code_digest()
@@ -280,7 +295,7 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
     for docname, source in sources.items():
         if not source.exists():
             raise BuildError(f"_toc.yml lists {docname}, but {source} does not exist")
-    declared = {d: declared_parameters(src) for d, src in sources.items()}
+    declared = declared_parameters_cached(sources, build_dir / "cache" / "parameters.json")
     base = {"data_dir": display_data_dir(data_dir)}
     info = build_info() if any("build_commit" in names for names in declared.values()) else {}
     injected = {d: dict(base, **{k: v for k, v in info.items() if k in declared[d]}) for d in sources}
@@ -312,9 +327,7 @@ def _last_seconds(task: Task) -> float:
 
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     """Execute the chapters whose cache is stale, in parallel; every failure is reported."""
-    for stale in {t.cache_dir.parent for t in tasks}:
-        for leftover in stale.glob("run-*") if stale.exists() else []:
-            shutil.rmtree(leftover, ignore_errors=True)   # from an interrupted build
+    remove_unfinished_runs(tasks)                   # from an interrupted build
     todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
     todo.sort(key=lambda t: -_last_seconds(t))       # longest first: shortest wall time on few cores
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
@@ -345,11 +358,19 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
             log(f"[{done}/{len(todo)}] executed {task.docname} in {result.seconds:.1f} s")
     except BaseException:
         _kill_workers(pool)
+        remove_unfinished_runs(tasks)               # killed workers cannot remove their own
         raise
     pool.shutdown()
     if failures:
         raise BuildError("\n".join(failures))
     return results
+
+
+def remove_unfinished_runs(tasks: list[Task]) -> None:
+    """Delete the work directories (``cache/run-*``) of executions that did not finish."""
+    for stale in {t.cache_dir.parent for t in tasks}:
+        for leftover in stale.glob("run-*") if stale.exists() else []:
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _kill_workers(pool: ProcessPoolExecutor) -> None:

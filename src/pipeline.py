@@ -28,6 +28,7 @@ import time
 from pathlib import Path
 
 
+from . import changes
 from .datafiles import DataError
 from .figures import book_problems
 from .validate import validate_directory
@@ -92,6 +93,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
+    glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
     stage = build_dir / "stage"
     stage_book(root, tasks, stage, data_dir)
@@ -107,7 +109,12 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         publish(html, target, digest, outcome)
     executed = sorted(r.docname for r in results if r.executed)
     timings = dict(last.get("timings", {}), **{r.docname: round(r.seconds, 2) for r in results if r.executed})
-    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings}
+    data_sum = changes.data_digest(data_dir)
+    report = changes.change_report(tasks, results, glued_before, last.get("data_digest", data_sum) != data_sum)
+    for line in changes.report_lines(report):
+        log(line)
+    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings,
+              "data_digest": data_sum, "changes": report}
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target
@@ -129,7 +136,18 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--quiet", action="store_true", help="print errors only (for CI)")
     v = sub.add_parser("validate", help="check a data directory and list every problem")
     v.add_argument("--data", default="data")
+    p = sub.add_parser("preview", help="serve the site on 127.0.0.1, rebuild on change, reload the pages (src/preview.py)")
+    p.add_argument("--data", default="data", help="data directory to watch (default: data)")
+    p.add_argument("--root", default=str(REPO), help="book sources: _config.yml, _toc.yml, chapters/")
+    p.add_argument("--build-dir", default=None, help="output directory (default: ROOT/_build)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed in parallel")
+    p.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (default: 8000)")
     args = parser.parse_args(argv)
+    if args.command == "preview":
+        from .preview import serve
+        root = Path(args.root).resolve()
+        return serve(root, Path(args.data), Path(args.build_dir).resolve() if args.build_dir else root / "_build",
+                     args.port, args.jobs)
     if args.command == "validate":
         problems = validate_directory(Path(args.data), requirements=[book_problems])
         if problems:

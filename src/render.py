@@ -186,11 +186,12 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
 
 def vega_bundle(cache_dir: Path) -> Path:
     """The vega + vega-lite + vega-embed bundle shipped inside vl-convert, cached per version."""
-    import vl_convert as vlc
-
-    version = f"vl{vegalite_version()}-vega{vlc.get_vega_version()}-embed{vlc.get_vega_embed_version()}"
-    path = cache_dir / f"vega-bundle-{version}-iife.js"
+    # Keyed on the installed versions, so a rebuild need not import altair and vl-convert (≈ 1 s).
+    installed = "-".join(f"{name}{importlib.metadata.version(name)}" for name in ("altair", "vl-convert-python"))
+    path = cache_dir / f"vega-bundle-{installed}-iife.js"
     if not path.exists():
+        import vl_convert as vlc
+
         cache_dir.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         # The bundle declares top-level names (`_`, `t` …) that clash with Sphinx's own

@@ -98,6 +98,7 @@ def test_interrupted_build_keeps_the_old_site(built_copy, data_copy, tmp_path):
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "BUILD INTERRUPTED" in err
     assert tree_hashes(built_copy / "html") == before
+    assert list((built_copy / "cache").glob("run-*")) == []     # Ctrl-C leaves no half-executed chapter
     # the next build cleans up and succeeds
     proc = run_build(other, built_copy)
     assert proc.returncode == 0, proc.stderr
@@ -153,6 +154,12 @@ def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_
     customs = "（試作品のやりとりにおける通関手続きなど）が煩雑である」（67.3％）"
     assert customs in text and text.index(customs) < text.index(second)     # now second, before the researchers' item
     assert "67.3%" in (build_dir / "html" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
+    # the build says which glued values changed and which findings it checked again; the record keeps it
+    assert "fig15_top2_pct: 60.6％ → 67.3％" in proc.stdout
+    report = last_build(build_dir)["changes"]
+    assert {"chapter": "chapters/05_institutions", "name": "fig15_top2_pct", "old": "60.6％", "new": "67.3％"} \
+        in report["glue_changes"]
+    assert "paperwork_burden_leads" in report["findings_rechecked"]["chapters/05_institutions"]
 
     # data that contradicts a finding the text states stops the build, naming it; the site stays
     before = tree_hashes(build_dir / "html")
