@@ -7,7 +7,7 @@ PORT   ?= 8000
 JOBS   ?=
 BUILD_FLAGS ?=
 
-.PHONY: help book test serve bench clean lock
+.PHONY: help book pdf test serve bench clean lock
 .DEFAULT_GOAL := help
 
 help:  ## list the commands
@@ -21,6 +21,9 @@ $(VENV)/.installed: requirements.txt requirements-lock.txt
 
 book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other data)
 	$(PY) -m src.pipeline build --data "$(DATA)" $(if $(JOBS),--jobs $(JOBS)) $(BUILD_FLAGS)
+
+pdf: book  ## build the site, then the PDF edition _build/pdf/*.pdf (reprinted only when a page changed) and link it
+	$(PY) -m src.pdf build $(if $(filter --quiet,$(BUILD_FLAGS)),--quiet)
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)
