@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .datapkg import Survey
 from .figures import missing_values_text
+from .layout import data_href
 
 
 def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
@@ -35,19 +36,19 @@ def resources_html(survey: Survey):
     parts = []
     for number, res in sorted(survey.resources.items()):
         stem = f"fig{number:02d}"
-        n = res.meta.get("n") or {}
+        n = res.n
         n_text = "、".join(f"{k or '全体'}：{v if v is not None else '記載なし'}" for k, v in n.items()) or "—"
-        if res.meta.get("n_by_item"):
+        if res.n_by_item:
             n_text += "（項目ごとのnは表のn列）"
         table = survey.table(number)
         if res.published:
             rows = 0 if table is None else len(table)
-            status = f'<a href="../_static/data/{escape(res.path.name)}" download>{escape(res.path.name)}</a>（{rows}行）'
+            status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>（{rows}行）'
         else:
-            status = escape(missing_values_text(unlabelled=bool(res.meta.get("published_sequence"))))
+            status = escape(missing_values_text(unlabelled=bool(res.published_sequence)))
         qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
-        if res.meta.get("question_type_inferred"):
-            qtype += f"（推定：{escape(res.meta['question_type_inferred'])}）"
+        if res.question_type_inferred:
+            qtype += f"（推定：{escape(res.question_type_inferred)}）"
         parts.append(
             f'<section class="resource" id="data-{stem}"><h3>概要図表{number}　{escape(res.title)}</h3>'
             '<table class="resource-meta" border="0">'
@@ -57,9 +58,23 @@ def resources_html(survey: Survey):
             + (f"<tr><th>割合の母数（percent_base）</th><td>{res.percent_base}</td></tr>" if res.percent_base else "")
             + f"<tr><th>データ</th><td>{status}</td></tr>"
             "<tr><th>列</th><td><code>series, item, level, count, n, percent</code></td></tr></table>"
-            f'<details><summary>再構成の記録</summary><p class="resource-description">{escape(res.meta.get("description", ""))}</p></details>'
+            f'<details><summary>再構成の記録</summary><p class="resource-description">{escape(res.description)}</p></details>'
             "</section>")
     return HTML("\n".join(parts))
+
+
+def data_downloads_html(data_dir: str | Path):
+    """The published data files (datapackage.json, README.md, the tables) as download links."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    from .datafiles import published_files
+
+    notes = {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"}
+    items = "".join(f'<li><a href="{escape(data_href(p.name))}" download>{escape(p.name)}</a>'
+                    + (f"（{notes[p.name]}）" if p.name in notes else "") + "</li>" for p in published_files(data_dir))
+    return HTML(f'<ul class="data-downloads">{items}</ul>')
 
 
 def figure_code_index(survey: Survey):
@@ -117,7 +132,7 @@ def checksums_table(data_dir: str | Path):
 
     import pandas as pd
 
-    from .datapkg import data_file_bytes, published_files, record_read
+    from .datafiles import data_file_bytes, published_files, record_read
 
     rows = []
     for path in published_files(data_dir):

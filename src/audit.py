@@ -275,8 +275,8 @@ def _figure_base_links(survey: Survey) -> list[Check]:
     fig2 = survey.resources.get(2)
     fig3 = survey.resources.get(3)
     if fig2 and fig3 and survey.table(3) is not None:
-        facts = {f.get("item"): f for f in fig2.meta.get("prose_facts", []) if f.get("percent") is not None}
-        n2 = (fig2.meta.get("n") or {}).get("")
+        facts = {f.get("item"): f for f in fig2.prose_facts if f.get("percent") is not None}
+        n2 = fig2.n.get("")
         n3 = int(survey.table(3)["n"].iloc[0])
         lacking = next((f for item, f in facts.items() if item and "体制" in item), None)
         if lacking and n2:

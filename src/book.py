@@ -17,6 +17,7 @@ from . import claims
 from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
+from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
 __all__ = [
@@ -86,7 +87,7 @@ _TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "c
 def figure_caption(survey: Survey, number: int) -> str:
     """「概要図表N タイトル（注記）」 from the data package."""
     res = survey.resource(number)
-    return f"概要図表{number} {res.title}{res.meta.get('caption_parenthetical') or ''}"
+    return f"概要図表{number} {res.title}{res.caption_parenthetical}"
 
 
 def report_source(survey: Survey) -> dict[str, Any]:
@@ -232,11 +233,9 @@ def _table_footnotes(table) -> list[str]:
 
 
 def _figure_notes_html(survey: Survey, number: int, chart) -> str:
-    from html import escape
-
     from .charts import NotPublished, annotate_cells
+
     spec = figure_spec(number)
-    stem = spec.stem
     res = survey.resource(number)
     source = f"出典：{report_series_html(survey)}、概要図表{number}。"
     if isinstance(chart, NotPublished):
@@ -247,9 +246,9 @@ def _figure_notes_html(survey: Survey, number: int, chart) -> str:
         f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
         f"{data_table_html(table, _table_footnotes(table))}</details>",
         '<p class="figure-downloads">ダウンロード：'
-        f'<a href="../_static/figures/{spec.file_name("csv")}" download>CSV</a>・'
-        f'<a href="../_static/figures/{spec.file_name("svg")}" download>SVG</a>・'
-        f'<a href="../_static/figures/{spec.file_name("png")}" download>PNG</a>'
+        f'<a href="{figure_href(spec.file_name("csv"))}" download>CSV</a>・'
+        f'<a href="{figure_href(spec.file_name("svg"))}" download>SVG</a>・'
+        f'<a href="{figure_href(spec.file_name("png"))}" download>PNG</a>'
         f'（<a href="code.html#{spec.code_anchor}">描画コード</a>）</p>'])
 
 
@@ -279,7 +278,7 @@ def edition_title() -> str:
     """This site's own title (``title`` in _config.yml, the one place it is set)."""
     import yaml
 
-    from .datapkg import record_read
+    from .datafiles import record_read
 
     config = REPO / "_config.yml"
     record_read(config)   # re-execute the page that shows it when the title changes
@@ -292,7 +291,7 @@ def glossary_table():
     import yaml
 
     from .appendix import table_html
-    from .datapkg import record_read
+    from .datafiles import record_read
 
     record_read(GLOSSARY)   # re-execute the chapter that shows it when the glossary changes
     terms = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["terms"]
@@ -359,10 +358,10 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     Also glues ``figNN_n`` when the caption states n.  Returns the facts.
     """
     res = survey.resource(number)
-    n = (res.meta.get("n") or {}).get("")
+    n = res.n.get("")
     if n:
         glue_count(f"{figure_spec(number).stem}_n", n)
-    facts = res.meta.get("prose_facts", [])
+    facts = res.prose_facts
     for fact in facts:
         if fact.get("item"):
             glue_text(f"{fact['id']}_item", fact["item"])
@@ -374,7 +373,7 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
 def glue_all_prose_facts(survey: Survey) -> None:
     """Glue what the report's text says about every figure that carries ``prose_facts``."""
     for number, res in sorted(survey.resources.items()):
-        if res.meta.get("prose_facts"):
+        if res.prose_facts:
             glue_prose_facts(survey, number)
 
 

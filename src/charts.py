@@ -311,10 +311,10 @@ def figure_chart(survey: Survey, number: int) -> alt.TopLevelMixin | NotPublishe
     res: Resource = survey.resource(number)
     table = survey.table(number)
     if table is None or table.empty or table["percent"].isna().all():
-        reason = missing_values_text(unlabelled=bool(res.meta.get("published_sequence")))
-        return NotPublished(number, res.title, reason, res.meta.get("prose_facts", []))
+        reason = missing_values_text(unlabelled=bool(res.published_sequence))
+        return NotPublished(number, res.title, reason, res.prose_facts)
     table = annotate_cells(table, res)
-    options = {"levels": res.meta.get("levels") or list(dict.fromkeys(table["level"]))} if spec.kind == RATING else {}
+    options = {"levels": res.levels or list(dict.fromkeys(table["level"]))} if spec.kind == RATING else {}
     return BUILDERS[spec.kind](table, number=number, **options)
 
 
@@ -323,13 +323,13 @@ def annotate_cells(table: pd.DataFrame, res: Resource) -> pd.DataFrame:
     out = table.copy()
     out["note"] = ""
     out.loc[out["percent"].isna(), "note"] = f"{UNKNOWN}：概要の印字からは値を決められない"
-    for cell in res.meta.get("undetermined_cells", []):
+    for cell in res.undetermined_cells:
         match = (out["series"] == cell.get("series", "")) & (out["item"] == cell.get("item"))
         candidates = "・".join(fmt_percent(p) for p in cell.get("candidate_percents", []))
         if candidates:
             out.loc[match & out["percent"].isna(), "note"] = (
                 f"{UNKNOWN}：概要の印字からは値を決められない（候補は{candidates}）")
-    for cell in res.meta.get("derived_cells", []):
+    for cell in res.derived_cells:
         match = ((out["series"] == cell.get("series", "")) & (out["item"] == cell["item"])
                  & (out["level"] == cell.get("level", "")))
         if match.sum() != 1:

@@ -31,7 +31,7 @@ def _all_contain(items: list[str], *words: str) -> bool:
 
 
 def _positive_ranking(survey: Survey) -> list[str]:
-    ranking, _ = rating_ranking(survey.table(16), survey.resource(16).meta["levels"])
+    ranking, _ = rating_ranking(survey.table(16), survey.resource(16).levels)
     return ranking["item"].tolist()
 
 

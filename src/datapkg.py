@@ -1,9 +1,8 @@
-"""Load and validate the survey data package: ``datapackage.json`` + one ``figNN.csv`` per figure.
+"""Loading the survey data package: typed :class:`Resource` metadata and lazily read figure tables.
 
-``validate_directory`` checks a whole data directory and returns every problem
-at once; ``load_survey`` returns a :class:`Survey` whose tables are read lazily
-(each chapter reads only the CSVs it shows, which keeps rebuilds incremental).
-Every problem names the file, the line, the field, what is wrong and how to fix it.
+``load_survey`` returns a :class:`Survey`; each chapter reads only the CSVs it shows, which
+keeps rebuilds incremental. Parsing a table checks it too (encoding, columns, numbers,
+counts against n, sums), so a chapter never sees a table that validation would refuse.
 """
 from __future__ import annotations
 
@@ -14,305 +13,119 @@ import json
 import math
 import os
 import re
-import stat
 import unicodedata
-from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Iterable
 
 import pandas as pd
 
-from .figures import REGISTRY
+from .shares import percent_of, round_half_up
+from .datafiles import (DESCRIPTOR, DataError, Problem, confined_path, decode_text, read_descriptor,
+                        read_regular_file, record_read)
+
 
 COLUMNS = ("series", "item", "level", "count", "n", "percent")
-QUESTION_TYPES = ("single_choice", "multiple_choice", "rating", "ranked_top3")
-DESCRIPTOR = "datapackage.json"
-RESOURCE_NAME = re.compile(r"^fig(\d{2})$")
-#: Environment variable naming a file to which every data file read is appended;
-#: the build pipeline uses it to learn which chapter depends on which CSV.
-DEPS_ENV = "BOOK_DEPS_FILE"
-README = "README.md"
-SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
 
-#: Limits stated in data/README.md: far above the report's tables (≤ 60 rows, labels ≤ 60
-#: characters, files ≤ 100 kB), far below what breaks the chart renderer or the page.
-MAX_FILE_BYTES = 1_048_576
+
+QUESTION_TYPES = ("single_choice", "multiple_choice", "rating", "ranked_top3")
+
+
+RESOURCE_NAME = re.compile(r"^fig(\d{2})$")
+
+
 MAX_ROWS = 200
+
+
 MAX_LABEL = 200
+
+
 #: A cell starting with one of these is a formula when the CSV is opened in a spreadsheet (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
+
+
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-_ENCODING_FIX = (
-    "UTF-8 で保存し直してください（Excel:「CSV UTF-8（コンマ区切り）」、"
-    "または `iconv -f CP932 -t UTF-8 元.csv > 新.csv`） / re-save the file as UTF-8"
-)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the data, located as precisely as possible."""
-
-    file: str
-    message: str
-    fix: str
-    line: int | None = None      # line in the file (the CSV header is line 1)
-    field: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", line {self.line}"
-        if self.field:
-            where += f", field '{self.field}'"
-        return f"{where}: {self.message} — fix: {self.fix}"
-
-
-class DataError(ValueError):
-    """Raised with every :class:`Problem` found, so they can be fixed in one pass."""
-
-    def __init__(self, problems: list[Problem], directory: Path | str = ""):
-        self.problems = problems
-        head = f"{len(problems)} problem(s) in data directory {directory}:"
-        super().__init__("\n".join([head] + [f"  - {p}" for p in problems]))
-
-
-# --------------------------------------------------------------------------- reading
-
-def round_half_up(value: float | Decimal, places: int = 1) -> Decimal:
-    """``value`` rounded half-up, as the report rounds its percentages."""
-    quantum = Decimal(1).scaleb(-places)
-    return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)
-
-
-def percent_of(count: int, base: int) -> Decimal:
-    """count/base as a percentage rounded half-up to one decimal."""
-    return round_half_up(Decimal(count) * 100 / Decimal(base))
-
-
-def record_read(path: Path) -> None:
-    """Note that a data file was read (the pipeline re-executes a chapter when such a file changes)."""
-    deps = os.environ.get(DEPS_ENV)
-    if deps:
-        with open(deps, "a", encoding="utf-8") as fh:
-            fh.write(str(Path(path).resolve()) + "\n")
-
-
-def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
-    """Text of a data file; UTF-8 with or without BOM is accepted, anything else is not."""
-    head = raw[:200]
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 3 > len(head):   # BOM, or ASCII as UTF-16
-        return None, [Problem(path.name, "the file is UTF-16 (Excel's 「Unicode テキスト」), not UTF-8",
-                              _ENCODING_FIX.replace("CP932", "UTF-16"))]
-    try:
-        return raw.decode("utf-8-sig"), []
-    except UnicodeDecodeError as exc:
-        try:
-            raw.decode("cp932")
-            what = "the file is Shift_JIS/CP932 (as saved by Japanese Excel), not UTF-8"
-        except UnicodeDecodeError:
-            what = f"the file is not valid UTF-8 (byte {exc.start})"
-        return None, [Problem(path.name, what, _ENCODING_FIX, line=raw[:exc.start].count(b"\n") + 1)]
-
-
-def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
-    """``directory/name`` if it names an entry directly inside ``directory``, else why not.
-
-    Decided from the name and the symlinks alone: nothing outside is ever opened.
-    """
-    pure = PurePosixPath(name)
-    if not name or "\\" in name or "\x00" in name:
-        return None, f"'{name}' is not a file name"
-    if pure.is_absolute():
-        return None, f"'{name}' is an absolute path, outside the data directory"
-    if ".." in pure.parts:
-        return None, f"'{name}' leads out of the data directory (..)"
-    if len(pure.parts) != 1:
-        return None, f"'{name}' is in a subdirectory; the book reads files directly inside the data directory"
-    path = directory / pure.name
-    if path.is_symlink() and path.resolve().parent != directory.resolve():
-        return None, f"'{name}' is a symbolic link to a file outside the data directory"
-    return path, None
-
-
-def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
-    """The bytes of a regular file of at most MAX_FILE_BYTES, or why it cannot be read.
-
-    FIFOs, devices and directories are refused before they are opened (a FIFO would block).
-    """
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None, "does not exist"
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
-    if stat.S_ISDIR(info.st_mode):
-        return None, "is a directory, not a file"
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file (a FIFO, socket or device)"
-    if info.st_size > MAX_FILE_BYTES:
-        return None, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)"
-    try:
-        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return None, "is not a regular file"
-        data = fh.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        return None, f"is larger than the limit of {MAX_FILE_BYTES:,} bytes (1 MiB)"
-    return data, None
-
-
-def data_file_bytes(directory: Path, name: str) -> bytes:
-    """The bytes of one data file, confined to ``directory`` (ValueError says why not)."""
-    path, why = confined_path(directory, name)
-    data, why = (None, why) if path is None else read_regular_file(path)
-    if data is None:
-        raise ValueError(f"{name}: {why}")
-    return data
-
-
-def published_files(directory: Path | str) -> list[Path]:
-    """The data files the site publishes: datapackage.json, README.md and the listed tables.
-
-    Only regular files directly inside ``directory`` (after symlinks) qualify.
-    """
-    directory = Path(directory)
-    names = [DESCRIPTOR, README]
-    try:
-        descriptor = json.loads(data_file_bytes(directory, DESCRIPTOR).decode("utf-8-sig"))
-        names += [str(r["path"]) for r in descriptor.get("resources", []) if isinstance(r, dict) and "path" in r]
-    except (ValueError, AttributeError):
-        pass
-    files = []
-    for name in dict.fromkeys(names):
-        path, why = confined_path(directory, name)
-        if path is not None and path.is_file():
-            files.append(path)
-    return sorted(files, key=lambda p: p.name)
-
-
-def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
-    if not directory.exists():
-        return None, [Problem(str(directory), "the data directory does not exist",
-                              "pass an existing directory laid out like data/ (DATA=path/to/dir)")]
-    if not directory.is_dir():
-        return None, [Problem(str(directory), "is not a directory",
-                              "pass the directory that holds datapackage.json (DATA=path/to/dir), not a file")]
-    path, why = confined_path(directory, DESCRIPTOR)
-    if path is not None and not os.path.lexists(path):
-        return None, [Problem(DESCRIPTOR, f"missing in {directory}",
-                              "copy data/datapackage.json into the directory and edit its resources")]
-    raw, why = (None, why) if path is None else read_regular_file(path)
-    if raw is None:
-        return None, [Problem(DESCRIPTOR, why, "make datapackage.json an ordinary file inside the data directory")]
-    record_read(path)
-    text, problems = _decode(path, raw)
-    if text is None:
-        return None, problems
-    try:
-        descriptor = json.loads(text)
-    except json.JSONDecodeError as exc:
-        return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
-                              "fix the JSON syntax at that position", line=exc.lineno)]
-    except RecursionError:
-        return None, [Problem(DESCRIPTOR, "is nested too deeply to read", "write it like data/datapackage.json")]
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        return None, [Problem(DESCRIPTOR, "has no 'resources' list",
-                              "add \"resources\": [...] with one entry per figure", field="resources")]
-    return descriptor, []
-
-
-@lru_cache(maxsize=1)
-def _schema_validator():
-    import jsonschema
-
-    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
-    return jsonschema.Draft202012Validator(schema)
-
-
-def _json_where(path: Iterable[Any]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
-
-
-def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
-    """What the book needs of the package's own metadata (src/datapackage.schema.json)."""
-    problems = []
-    for error in sorted(_schema_validator().iter_errors(descriptor), key=lambda e: list(map(str, e.absolute_path))):
-        where = _json_where(error.absolute_path)
-        fix = error.schema.get("fix", "see the metadata rules in data/README.md")
-        if error.validator == "required":
-            missing = error.message.split("'")[1]
-            fix = error.schema.get("properties", {}).get(missing, {}).get("fix", fix)
-            message = f"'{missing}' is missing" + (f" in {where}" if where else "")
-            field = f"{where}.{missing}" if where else missing
-        else:
-            value = json.dumps(error.instance, ensure_ascii=False)
-            shown = value if len(value) <= 60 else value[:57] + "…"
-            message = f"{shown} is not allowed here ({_schema_reason(error)})"
-            field = where
-        problems.append(Problem(DESCRIPTOR, message, fix, field=field or None))
-    problems += _control_character_problems(descriptor)
-    survey = descriptor.get("survey")
-    if isinstance(survey, dict) and all(isinstance(survey.get(k), int) for k in ("population", "responses")) \
-            and survey["responses"] > survey["population"]:
-        problems.append(Problem(DESCRIPTOR, f"responses {survey['responses']} exceed population {survey['population']}",
-                                "check the two numbers of the survey block", field="survey.responses"))
-    return problems
-
-
-def _schema_reason(error) -> str:
-    reasons = {"pattern": "wrong form", "not": "contains a control character",
-               "maxLength": f"longer than {error.validator_value} characters", "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
-               "type": f"must be {error.validator_value}", "minItems": "must not be empty",
-               "maxItems": f"at most {error.validator_value} entries"}
-    return reasons.get(error.validator, error.validator)
-
-
-def _control_character_problems(value: Any, path: tuple = ()) -> list[Problem]:
-    """Control characters anywhere in the metadata (a line break is allowed in long texts)."""
-    if isinstance(value, dict):
-        return [p for k, v in value.items()
-                for p in _control_character_problems(k, path) + _control_character_problems(v, path + (k,))]
-    if isinstance(value, list):
-        return [p for i, v in enumerate(value) for p in _control_character_problems(v, path + (i,))]
-    if isinstance(value, str):
-        found = _CONTROL.search(value.replace("\n", ""))
-        if found:
-            return [Problem(DESCRIPTOR, f"contains the control character U+{ord(found.group()):04X}",
-                            "remove it (labels and texts are plain text)", field=_json_where(path) or None)]
-    return []
 
 
 @dataclass(frozen=True)
 class Resource:
-    """One figure's entry in the data package."""
+    """One figure's entry in the data package, with the metadata the book reads as typed fields.
+
+    The meaning of each key is documented in data/README.md; ``meta`` keeps the raw entry
+    (for keys the book does not read, such as ``schema``).
+    """
 
     name: str
     figure: int
     title: str
     question_type: str
-    path: Path | None          # None: the summary does not publish this table
-    meta: dict[str, Any]
+    path: Path | None          # None: the package has no table for this figure
+    meta: dict[str, Any] = field(repr=False)
 
     @property
     def published(self) -> bool:
+        """Whether the package has a table for the figure (key ``published``, kept for old packages)."""
         return self.path is not None
+
+    @property
+    def description(self) -> str:
+        return str(self.meta.get("description") or "")
+
+    @property
+    def caption_parenthetical(self) -> str:
+        """The caption's parenthetical as printed, e.g. 「(複数回答あり、n=439)」 ("" when none)."""
+        return str(self.meta.get("caption_parenthetical") or "")
+
+    @property
+    def n(self) -> dict[str, int | None]:
+        """Series → the n the summary states (key "" for a single series)."""
+        return dict(self.meta.get("n") or {})
+
+    @property
+    def n_by_item(self) -> dict[str, int]:
+        return dict(self.meta.get("n_by_item") or {})
 
     @property
     def percent_base(self) -> int | None:
         """The denominator the report really used for percentages, where it differs from n."""
         return self.meta.get("percent_base")
 
+    @property
+    def levels(self) -> list[str]:
+        """The rating scale's levels, negative to positive ([] for other question types)."""
+        return list(self.meta.get("levels") or [])
+
+    @property
+    def question_type_inferred(self) -> str:
+        """Why the question type was inferred, when the summary does not state it ("" when stated)."""
+        return str(self.meta.get("question_type_inferred") or "")
+
+    @property
+    def prose_facts(self) -> list[dict[str, Any]]:
+        """What the report's text states about a figure without a table."""
+        return list(self.meta.get("prose_facts") or [])
+
+    @property
+    def derived_cells(self) -> list[dict[str, Any]]:
+        """Cells not printed but proven from the printed ones (with their rule)."""
+        return list(self.meta.get("derived_cells") or [])
+
+    @property
+    def undetermined_cells(self) -> list[dict[str, Any]]:
+        """Cells the summary leaves undetermined, with their candidate values."""
+        return list(self.meta.get("undetermined_cells") or [])
+
+    @property
+    def published_sequence(self) -> list[float]:
+        """The printed values in drawing order, where the reconstruction needed them."""
+        return list(self.meta.get("published_sequence") or [])
+
     def series_type(self, series: str) -> str:
         """Question type of one series (ranked_top3 figures mix single choice and top-3)."""
-        return self.meta.get("series_question_type", {}).get(series, self.question_type)
+        return (self.meta.get("series_question_type") or {}).get(series, self.question_type)
 
 
 def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource | None, list[Problem]]:
@@ -326,10 +139,6 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
                               "name each resource after its figure: fig01 … fig17", field="name")]
     number = int(match.group(1))
     problems: list[Problem] = []
-    if number not in REGISTRY:
-        known = f"fig{min(REGISTRY):02d}–fig{max(REGISTRY):02d}"
-        problems.append(Problem(where, f"'{name}' is not a figure of the report (unknown figure)",
-                                f"use one of {known}, or add the figure to src/figures.py", field="name"))
     if res.get("figure") not in (None, number) or isinstance(res.get("figure"), bool):
         problems.append(Problem(where, f"'figure' is {res.get('figure')!r} but the name says {number}",
                                 f"set \"figure\": {number}", field="figure"))
@@ -357,18 +166,15 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
 
 
 def _table_path(where: str, name: str, listed: Any, directory: Path) -> tuple[Path | None, Problem | None]:
-    """The resource's CSV: ``figNN.csv`` directly inside the data directory, an ordinary file."""
-    expected = f"{name}.csv"
+    """The resource's CSV: a file directly inside the data directory (any name, e.g. ``figNN.csv``)."""
+    suggested = f"{name}.csv"
     if not isinstance(listed, str):
-        return None, Problem(where, f"\"path\" of '{name}' is not a file name", f"set \"path\": \"{expected}\"", field="path")
+        return None, Problem(where, f"\"path\" of '{name}' is not a file name", f"set \"path\": \"{suggested}\"", field="path")
     path, why = confined_path(directory, listed)
     if path is None:
         return None, Problem(where, f"resource '{name}': {why}; nothing was read",
-                             f"copy the table into the data directory as {expected} and set \"path\": \"{expected}\"",
+                             f"copy the table into the data directory (e.g. as {suggested}) and set \"path\" to its name",
                              field="path")
-    if listed != expected:
-        return None, Problem(where, f"resource '{name}' lists {listed}; the book publishes each table as {expected}",
-                             f"rename the file to {expected} and set \"path\": \"{expected}\"", field="path")
     if not os.path.lexists(path):
         return None, Problem(where, f"resource '{name}' lists {listed}, but that file does not exist",
                              f"add {listed} to {directory}, or replace \"path\" with an empty table "
@@ -569,7 +375,7 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
             problems.append(Problem(fname, f"percent {rec.percent} disagrees with count {int(rec.count)} / {basis} "
                                     f"= {expected}", "correct the percent or the count (or declare the report's real "
                                     "denominator as \"percent_base\" in datapackage.json)", int(rec.line), "percent"))
-    levels = res.meta.get("levels")
+    levels = res.levels
     for series, group in frame.groupby("series", sort=False):
         qtype = res.series_type(series)
         if qtype == "single_choice":
@@ -610,8 +416,6 @@ def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bo
     return problems
 
 
-# --------------------------------------------------------------------------- public API
-
 def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     frames, problems = {}, []
     for res in resources:
@@ -622,7 +426,7 @@ def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, p
             problems.append(Problem(res.path.name, why, f"make {res.path.name} an ordinary CSV file in the data directory"))
             continue
         record_read(res.path)
-        text, decode_problems = _decode(res.path, raw)
+        text, decode_problems = decode_text(res.path, raw)
         problems += decode_problems
         if text is None:
             continue
@@ -660,53 +464,6 @@ def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resour
             fix = f"add a resource for it to {DESCRIPTOR}, or remove the file"
         problems.append(Problem(csv_path.name, f"is not listed in {DESCRIPTOR}", fix))
     return resources, problems
-
-
-def _book_problems(descriptor: dict[str, Any], resources: list[Resource]) -> list[Problem]:
-    """What the book needs beyond a valid package: a resource per registered figure, and the
-    tables the chapters' sentences are computed from."""
-    problems = []
-    names = {str(raw.get("name")) for raw in descriptor["resources"] if isinstance(raw, dict)}
-    for number, spec in REGISTRY.items():
-        if spec.resource not in names:
-            problems.append(Problem(DESCRIPTOR, f"no resource for figure {number} ('{spec.resource}')",
-                                    f"add a resource named {spec.resource} (an empty inline table if it is not published)",
-                                    field="resources"))
-    for res in resources:
-        if REGISTRY.get(res.figure) and REGISTRY[res.figure].text_needs_table and not res.published:
-            problems.append(Problem(DESCRIPTOR, f"the chapters' text is computed from figure {res.figure}'s table, "
-                                    f"but '{res.name}' has none", f"supply {res.name}.csv and list it as \"path\"",
-                                    field="resources"))
-    return problems
-
-
-def validate_directory(directory: Path | str, for_book: bool = True) -> list[Problem]:
-    """Every problem in a data directory (empty list: the data can be built).
-
-    ``for_book`` adds what the chapters need (see ``_book_problems``); without it only
-    the package itself is checked.
-    """
-    directory = Path(directory)
-    descriptor, problems = read_descriptor(directory)
-    if descriptor is None:
-        return problems
-    schema = _schema_problems(descriptor)
-    resources, res_problems = _resources(directory, descriptor)
-    _, table_problems = _tables(directory, resources)
-    book = _book_problems(descriptor, resources) if for_book else []
-    return problems + schema + res_problems + _readme_problems(directory) + book + table_problems
-
-
-def _readme_problems(directory: Path) -> list[Problem]:
-    """The site publishes README.md: it must be an ordinary file inside the directory (or absent)."""
-    path, why = confined_path(directory, README)
-    if path is not None and not os.path.lexists(path):
-        return []
-    if path is not None:
-        _, why = read_regular_file(path)
-    if why:
-        return [Problem(README, why, "make README.md an ordinary file in the data directory, or remove it")]
-    return []
 
 
 class Survey:
@@ -763,13 +520,6 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["n"] = pd.array(out["n"], dtype="Int64")
     out["percent"] = pd.array(out["percent"], dtype="Float64")
     return out.reset_index(drop=True)
-
-
-def ranked(table: pd.DataFrame, series: str | None = None) -> pd.DataFrame:
-    """A figure's rows with a known percent, largest first (ties keep report order)."""
-    rows = table if series is None else table[table["series"] == series]
-    rows = rows.dropna(subset=["percent"])
-    return rows.assign(_p=rows["percent"].astype(float)).sort_values("_p", ascending=False, kind="stable")
 
 
 def load_survey(directory: Path | str, strict: bool = True) -> Survey:

@@ -27,7 +27,8 @@ from pathlib import Path
 
 import yaml
 
-from . import datapkg, render
+from . import render
+from .datafiles import DEPS_ENV
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -186,7 +187,7 @@ def execute_task(task: Task) -> Result:
         deps_file = work / "deps.txt"
         deps_file.touch()
         _send_stderr_to(task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log")
-        os.environ[datapkg.DEPS_ENV] = str(deps_file)
+        os.environ[DEPS_ENV] = str(deps_file)
         nb = jupytext.read(task.source)
         try:
             nb = papermill.execute_notebook(

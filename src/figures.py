@@ -1,12 +1,17 @@
 """The figure registry: report figure number → data resource, chart kind and chapter.
 
 Adding a figure is one entry here (plus its resource in ``datapackage.json``);
-the chart code is shared by every figure of the same kind.  This module holds
-plain data only, so the data loader can use it without importing Altair.
+the chart code is shared by every figure of the same kind.  ``book_problems`` is what
+the book needs of a data directory beyond a valid package (the pipeline adds it to
+validation). Plain data only: no Altair, and the data layer never imports this module.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
+
+from .datafiles import DESCRIPTOR, Problem
+from .datapkg import Resource
 
 #: Chart kinds, one builder each in ``src/charts.py``.
 SHARE = "share"            # one single-choice question, as aligned bars of its shares
@@ -111,3 +116,27 @@ def figure_spec(number: int) -> FigureSpec:
     except KeyError:
         known = ", ".join(str(n) for n in REGISTRY)
         raise KeyError(f"概要図表{number} is not in the figure registry (known: {known})") from None
+
+
+def book_problems(descriptor: dict[str, Any], resources: list[Resource]) -> list[Problem]:
+    """What the book needs beyond a valid package: a resource per registered figure, and the
+    tables the chapters' sentences are computed from."""
+    problems = []
+    names = {str(raw.get("name")) for raw in descriptor["resources"] if isinstance(raw, dict)}
+    for number, spec in REGISTRY.items():
+        if spec.resource not in names:
+            problems.append(Problem(DESCRIPTOR, f"no resource for figure {number} ('{spec.resource}')",
+                                    f"add a resource named {spec.resource} (an empty inline table if it is not published)",
+                                    field="resources"))
+    for res in resources:
+        if REGISTRY.get(res.figure) and REGISTRY[res.figure].text_needs_table and not res.published:
+            problems.append(Problem(DESCRIPTOR, f"the chapters' text is computed from figure {res.figure}'s table, "
+                                    f"but '{res.name}' has none", f"supply {res.name}.csv and list it as \"path\"",
+                                    field="resources"))
+    for raw in descriptor["resources"]:
+        name = str(raw.get("name", "")) if isinstance(raw, dict) else ""
+        if name.startswith("fig") and name[3:].isdigit() and int(name[3:]) not in REGISTRY:
+            problems.append(Problem(DESCRIPTOR, f"'{name}' is not a figure of the report (unknown figure)",
+                                    f"use one of fig{min(REGISTRY):02d}–fig{max(REGISTRY):02d}, or add the figure "
+                                    "to src/figures.py", field="resources"))
+    return problems

@@ -34,13 +34,13 @@ from pathlib import Path
 
 import yaml
 
+from . import layout
 from .execute import REPO, BuildError, die_with_parent
 from .render import FONT_FAMILY
 
 PDF_NAME = "nistep-dp145-saigenban.pdf"
 RECORD = "pdf.json"
-SITE_DIR = "_static/pdf"            # where the site carries the PDF; edition.js there says whether it does
-EDITION_JS = "edition.js"
+EDITION_JS = "edition.js"           # in layout.PDF, next to the PDF; the pages' link script reads it
 # Not in src/static: jupyter-book would load every stylesheet there on the web pages too.
 STYLESHEET = Path(__file__).resolve().parent / "pdf.css"
 PAGE = "pdf.html"                   # the rewritten page, next to the singlehtml output (its _static/ resolves)
@@ -86,14 +86,15 @@ def stylesheet_digest() -> str:
 
 def edition_script(record: dict | None) -> str:
     """``_static/pdf/edition.js``: what the pages' link script (pdf-edition.js) reads."""
-    edition = None if record is None else {k: record[k] for k in ("file", "pages", "bytes", "stage_digest")}
+    edition = None if record is None else {"href": str(layout.PDF / record["file"]),
+                                           **{k: record[k] for k in ("pages", "bytes", "stage_digest")}}
     return f"window.pdfEdition = {json.dumps(edition, ensure_ascii=False)};\n"
 
 
 def add_to_site(site: Path, edition: tuple[Path, dict]) -> None:
     """Put the PDF into an unpublished copy of the site and let its pages link it."""
     pdf, record = edition
-    dest = site / SITE_DIR
+    dest = site / layout.PDF
     dest.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(pdf, dest / pdf.name)
     (dest / EDITION_JS).write_text(edition_script(record), encoding="utf-8")

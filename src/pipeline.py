@@ -28,7 +28,9 @@ import time
 from pathlib import Path
 
 
-from . import datapkg
+from .datafiles import DataError
+from .figures import book_problems
+from .validate import validate_directory
 from .execute import BuildError, REPO, display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
 from .publish import (SITES, Outcome, PublishError, publish, published_digest, recover, run_sphinx, stage_book,
                       stage_digest)
@@ -80,9 +82,9 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
                   started: float) -> Path:
     target = build_dir / "html"
     recover(target)
-    problems = datapkg.validate_directory(data_dir)
+    problems = validate_directory(data_dir, requirements=[book_problems])
     if problems:
-        raise datapkg.DataError(problems, display_data_dir(data_dir))
+        raise DataError(problems, display_data_dir(data_dir))
     data_dir = data_dir.resolve()
     shown = display_data_dir(data_dir)
     log(f"data: {shown} is valid")
@@ -129,9 +131,9 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--data", default="data")
     args = parser.parse_args(argv)
     if args.command == "validate":
-        problems = datapkg.validate_directory(Path(args.data))
+        problems = validate_directory(Path(args.data), requirements=[book_problems])
         if problems:
-            print(f"INVALID — {datapkg.DataError(problems, args.data)}", file=sys.stderr)
+            print(f"INVALID — {DataError(problems, args.data)}", file=sys.stderr)
             return 1
         print(f"{args.data}: valid")
         return 0
@@ -144,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         build_dir = Path(args.build_dir).resolve() if args.build_dir else root / "_build"
         build(root, Path(args.data), build_dir, args.jobs, args.quiet, outcome)
         return 0
-    except (BuildError, datapkg.DataError) as exc:
+    except (BuildError, DataError) as exc:
         print(f"BUILD FAILED — {_state(outcome, kept)}.\n{exc}", file=sys.stderr)
         return 1
     except OSError as exc:

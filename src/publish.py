@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-from . import datapkg, render
+from . import layout, render
+from .datafiles import data_file_bytes, published_files
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
 
 
@@ -40,7 +41,7 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
     """A book tree of executed notebooks that jupyter-book can render without executing.
 
     Besides the notebooks it holds the data package (downloads: only the files
-    ``datapkg.published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
+    ``published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
     """
     for name in ("_config.yml", "_toc.yml"):
         render.write_if_changed(stage / name, (root / name).read_bytes())
@@ -52,11 +53,11 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
     for t in tasks:
         render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
         figures.update({p.name: p.read_bytes() for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
-    _mirror(figures, stage / "_static" / "figures")          # a withdrawn figure's files go too
+    _mirror(figures, stage / layout.FIGURES)          # a withdrawn figure's files go too
     render.write_site_static(stage / "_static", stage.parent / "vendor")
-    data = {p.name: datapkg.data_file_bytes(data_dir, p.name) for p in datapkg.published_files(data_dir)}
-    _mirror(data, stage / "_static" / "data")
-    _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / "_code" / "src")
+    data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
+    _mirror(data, stage / layout.DATA)
+    _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / layout.CODE)
 
 
 def _mirror(wanted: dict[str, bytes], dest: Path) -> None:

@@ -18,7 +18,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .datapkg import data_file_bytes, published_files
+from .datafiles import data_file_bytes
+from .datapkg import load_survey
+from .figures import figure_spec
 
 MIME_VEGALITE = "application/vnd.vegalite.v6+json"
 RENDERER = "book"
@@ -92,9 +94,6 @@ def enable_renderer() -> None:
 
 # --------------------------------------------------------------------------- static images
 
-def figure_file_stem(number: int) -> str:
-    return f"fig{number:02d}"
-
 
 def spec_to_svg(spec: dict[str, Any]) -> str:
     return _vl_convert().vegalite_to_svg(spec, vl_version=vegalite_version())
@@ -136,20 +135,23 @@ def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, byte
 def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = None) -> list[Path]:
     """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``; returns the files."""
     written = []
+    survey = load_survey(data_dir)
     for number, spec in sorted(figure_specs(nb).items()):
         out_dir.mkdir(parents=True, exist_ok=True)
-        stem = figure_file_stem(number)
+        stem = figure_spec(number).stem
         svg_bytes, png_bytes = _rendered(spec, cache_dir)
         svg = out_dir / f"{stem}.svg"
         svg.write_bytes(svg_bytes)
         png = out_dir / f"{stem}.png"
         png.write_bytes(png_bytes)
         written += [svg, png]
-        table = f"{stem}.csv"
-        if table in {p.name for p in published_files(data_dir)}:
-            # byte for byte: validation has refused cells a spreadsheet would run as formulas
-            (out_dir / table).write_bytes(data_file_bytes(data_dir, table))
-            written.append(out_dir / table)
+        res = survey.resources.get(number)
+        if res is not None and res.published:
+            # the resource's own file, whatever its name; byte for byte: validation has
+            # refused cells a spreadsheet would run as formulas
+            table = out_dir / figure_spec(number).file_name("csv")
+            table.write_bytes(data_file_bytes(data_dir, res.path.name))
+            written.append(table)
     return written
 
 

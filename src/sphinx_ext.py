@@ -24,13 +24,13 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
 
+from . import layout
 from .figures import REGISTRY
-from .render import figure_file_stem
 
 logger = logging.getLogger(__name__)
 
 NO_BASE_URL = "no base URL configured: no link-preview URLs or sitemap"
-FIGURES_DIR = "_static/figures"
+FIGURES_DIR = str(layout.FIGURES)
 DEFAULT_FIGURE = 1
 LEAD_MIN, LEAD_MAX = 80, 200          # characters of the description
 NOT_PAGES = ["genindex.html", "search.html"]   # Sphinx's index and search: no content of their own
@@ -57,7 +57,7 @@ def figures_shown(doctree: nodes.document) -> list[int]:
 def preview_figure(doctree: nodes.document, srcdir: Path) -> tuple[int, str] | None:
     """Number and site-relative PNG path of the page's preview: its first drawn chart, else figure 1."""
     for number in [*figures_shown(doctree), DEFAULT_FIGURE]:
-        relative = f"{FIGURES_DIR}/{figure_file_stem(number)}.png"
+        relative = f"{FIGURES_DIR}/{REGISTRY[number].file_name('png')}"
         if (srcdir / relative).is_file():   # an unpublished figure has a note, not a chart
             return number, relative
     return None

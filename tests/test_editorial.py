@@ -97,14 +97,14 @@ def test_landing_page_names_the_report_and_links_its_page(clean_build):
     assert "再現版" in h1 and source["title"] not in h1      # the site's title reads as a re-publication
 
 
-@pytest.mark.parametrize("number", [n for n, r in sorted(SURVEY.resources.items()) if r.meta.get("derived_cells")])
+@pytest.mark.parametrize("number", [n for n, r in sorted(SURVEY.resources.items()) if r.derived_cells])
 def test_every_derived_value_is_marked_in_its_data_table(clean_build, number):
     main = page_soup(clean_build, Path(figure_spec(number).chapter).name)
     summary = main.find("summary", string=re.compile(f"データ表（概要図表{number}）"))
     table = summary.find_parent("details")
     rows = [[td.get_text() for td in tr.find_all("td")] for tr in table.select("tbody tr")]
     header = [th.get_text() for th in table.select("thead th")]
-    for cell in SURVEY.resource(number).meta["derived_cells"]:
+    for cell in SURVEY.resource(number).derived_cells:
         row = next(r for r in rows if cell["item"] in r and (not cell.get("level") or cell["level"] in r))
         assert row[header.index("注")].startswith("導出"), row
     assert "※導出：" in table.get_text()

@@ -31,11 +31,25 @@ def fixture_book(tmp_path_factory, data_copy):
     fig05 = package["resources"][4]
     fig05.pop("data")
     fig05.update(path="fig05.csv", published=True)
+    (data / "fig12.csv").rename(data / "table_12.csv")        # a table need not be named after its resource
+    next(r for r in package["resources"] if r["name"] == "fig12")["path"] = "table_12.csv"
     (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
     build_dir = data.parent / "_build"
     proc = run_build(data, build_dir)
     assert proc.returncode == 0, proc.stderr
     return build_dir / "html"
+
+
+def test_a_table_under_its_own_file_name_is_published_and_linked(fixture_book):
+    page = fixture_book / "chapters" / "05_institutions.html"
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    csv_links = [a["href"] for a in soup.select(".figure-downloads a") if a["href"].endswith("fig12.csv")]
+    assert csv_links, "no CSV download for figure 12"
+    target = (page.parent / csv_links[0]).resolve()
+    assert target.read_bytes().startswith(b"series,item,level,count,n,percent") and "常勤職員" in target.read_text("utf-8")
+    data_page = BeautifulSoup((fixture_book / "chapters" / "data.html").read_text(encoding="utf-8"), "html.parser")
+    hrefs = [a["href"] for a in data_page.find_all("a", href=True) if a["href"].endswith("table_12.csv")]
+    assert hrefs and all((fixture_book / "chapters" / h).resolve().is_file() for h in hrefs)
 
 
 def test_labels_are_escaped_in_the_html(fixture_book):

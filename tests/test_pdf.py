@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from browser import file_url, open_page
 from conftest import REPO, run_build
+from src import layout
 from src import pdf as pdf_edition
 from src.execute import toc_chapters
 
@@ -145,7 +146,7 @@ def test_site_carries_and_links_the_fresh_pdf(printed, browser):
     record = pdf_edition.read_record(printed)
     digest = json.loads((printed / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
     assert record["stage_digest"] == digest and os.readlink(site).endswith(digest + "-pdf")
-    shipped = site / pdf_edition.SITE_DIR / pdf_edition.PDF_NAME
+    shipped = site / layout.PDF / pdf_edition.PDF_NAME
     assert shipped.read_bytes() == (pdf_edition.pdf_dir(printed) / pdf_edition.PDF_NAME).read_bytes()
     page, visit = open_page(browser, file_url(site / "chapters/index.html"))
     link = page.locator("p.pdf-edition a.pdf-edition-link")
@@ -179,8 +180,8 @@ def test_a_stale_pdf_is_not_linked(printed, clean_build, tmp_path, browser):
     assert not os.readlink(site).endswith("-pdf")
     assert pdf_edition.read_record(build_dir)["stage_digest"] != json.loads(
         (build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
-    assert not (site / pdf_edition.SITE_DIR / pdf_edition.PDF_NAME).exists()
-    assert "window.pdfEdition = null;" in (site / pdf_edition.SITE_DIR / pdf_edition.EDITION_JS).read_text()
+    assert not (site / layout.PDF / pdf_edition.PDF_NAME).exists()
+    assert "window.pdfEdition = null;" in (site / layout.PDF / pdf_edition.EDITION_JS).read_text()
     page, visit = open_page(browser, file_url(site / "chapters/index.html"))
     assert page.locator(".pdf-edition-link").count() == 0
     assert not visit.console_errors

@@ -5,18 +5,21 @@ import json
 
 import pytest
 
-from src.datapkg import DataError, load_survey, validate_directory
+from src.datafiles import DataError
+from src.datapkg import load_survey
+from src.figures import book_problems
+from src.validate import validate_directory
 
 from fixtures.package import HEADER, MULTI, RATING, SINGLE, write_package
 
 
 def problems_text(directory) -> str:
     """The package rules only: the fixture has three figures, not all the book needs."""
-    return "\n".join(str(p) for p in validate_directory(directory, for_book=False))
+    return "\n".join(str(p) for p in validate_directory(directory))
 
 
 def test_fixture_package_is_valid(tmp_path):
-    assert validate_directory(write_package(tmp_path), for_book=False) == []
+    assert validate_directory(write_package(tmp_path)) == []
 
 
 def test_the_book_needs_every_figure_and_the_tables_its_text_uses(tmp_path):
@@ -24,7 +27,7 @@ def test_the_book_needs_every_figure_and_the_tables_its_text_uses(tmp_path):
     desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     desc["resources"] = [r for r in desc["resources"] if r["name"] != "fig07"]
     (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
-    text = "\n".join(str(p) for p in validate_directory(tmp_path))
+    text = "\n".join(str(p) for p in validate_directory(tmp_path, requirements=[book_problems]))
     assert "no resource for figure 7 ('fig07')" in text
     assert "the chapters' text is computed from figure 15's table, but 'fig15' has none" in text
     assert "figure 1's table" not in text                     # figure 1 is there
@@ -109,7 +112,8 @@ def test_unknown_figure(tmp_path):
     desc = json.loads((tmp_path / "datapackage.json").read_text(encoding="utf-8"))
     desc["resources"].append({"name": "fig99", "figure": 99, "question_type": "single_choice", "data": []})
     (tmp_path / "datapackage.json").write_text(json.dumps(desc), encoding="utf-8")
-    assert "'fig99' is not a figure of the report (unknown figure)" in problems_text(tmp_path)
+    assert "'fig99' is not a figure of the report (unknown figure)" in "\n".join(
+        str(p) for p in validate_directory(tmp_path, requirements=[book_problems]))   # the book's requirement
 
 
 def test_bad_question_type(tmp_path):
@@ -203,7 +207,7 @@ def test_empty_item_and_n(tmp_path):
 def test_all_problems_are_reported_together(tmp_path):
     write_package(tmp_path, tables={1: SINGLE.replace("30,100,30.0", "x,100,30.0"), 3: MULTI.replace("40,80", "90,80")})
     (tmp_path / "stray.csv").write_text(HEADER, encoding="utf-8")
-    problems = validate_directory(tmp_path, for_book=False)
+    problems = validate_directory(tmp_path)
     files = {p.file for p in problems}
     assert {"fig01.csv", "fig03.csv", "stray.csv"} <= files
 
@@ -218,7 +222,7 @@ def test_shift_jis_is_rejected_with_conversion_advice(tmp_path):
 def test_bom_and_crlf_are_accepted(tmp_path):
     write_package(tmp_path)
     (tmp_path / "fig01.csv").write_bytes(b"\xef\xbb\xbf" + SINGLE.replace("\n", "\r\n").encode("utf-8"))
-    assert validate_directory(tmp_path, for_book=False) == []
+    assert validate_directory(tmp_path) == []
     table = load_survey(tmp_path).table(1)
     assert list(table.columns) == ["series", "item", "level", "count", "n", "percent"]
     assert table["item"].tolist() == ["選択肢A", "選択肢B"]

@@ -4,7 +4,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var edition = window.pdfEdition;
   if (!edition) return;
   var root = document.documentElement.dataset.content_root || "";
-  var href = root + "_static/pdf/" + encodeURIComponent(edition.file);
+  var href = root + edition.href;   // relative to the site root (src/layout.py PDF)
   var size = (edition.bytes / 1e6).toFixed(1) + " MB";
   var label = "PDF版（A4・" + edition.pages + "ページ・" + size + "）";
 

@@ -1,0 +1,200 @@
+"""Reading the data directory safely: only regular files directly inside it, never through a link that leaves it.
+
+Every problem is a :class:`Problem` naming the file, the line, the field, what is wrong and
+how to fix it; :class:`DataError` carries all of them at once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+
+
+DESCRIPTOR = "datapackage.json"
+
+
+#: Environment variable naming a file to which every data file read is appended;
+#: the build pipeline uses it to learn which chapter depends on which CSV.
+DEPS_ENV = "BOOK_DEPS_FILE"
+
+
+README = "README.md"
+
+
+#: Limits stated in data/README.md: far above the report's tables (≤ 60 rows, labels ≤ 60
+#: characters, files ≤ 100 kB), far below what breaks the chart renderer or the page.
+MAX_FILE_BYTES = 1_048_576
+
+
+_ENCODING_FIX = (
+    "UTF-8 で保存し直してください（Excel:「CSV UTF-8（コンマ区切り）」、"
+    "または `iconv -f CP932 -t UTF-8 元.csv > 新.csv`） / re-save the file as UTF-8"
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data, located as precisely as possible."""
+
+    file: str
+    message: str
+    fix: str
+    line: int | None = None      # line in the file (the CSV header is line 1)
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+        if self.field:
+            where += f", field '{self.field}'"
+        return f"{where}: {self.message} — fix: {self.fix}"
+
+
+class DataError(ValueError):
+    """Raised with every :class:`Problem` found, so they can be fixed in one pass."""
+
+    def __init__(self, problems: list[Problem], directory: Path | str = ""):
+        self.problems = problems
+        head = f"{len(problems)} problem(s) in data directory {directory}:"
+        super().__init__("\n".join([head] + [f"  - {p}" for p in problems]))
+
+
+def record_read(path: Path) -> None:
+    """Note that a data file was read (the pipeline re-executes a chapter when such a file changes)."""
+    deps = os.environ.get(DEPS_ENV)
+    if deps:
+        with open(deps, "a", encoding="utf-8") as fh:
+            fh.write(str(Path(path).resolve()) + "\n")
+
+
+def decode_text(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
+    """Text of a data file; UTF-8 with or without BOM is accepted, anything else is not."""
+    head = raw[:200]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(b"\x00") * 3 > len(head):   # BOM, or ASCII as UTF-16
+        return None, [Problem(path.name, "the file is UTF-16 (Excel's 「Unicode テキスト」), not UTF-8",
+                              _ENCODING_FIX.replace("CP932", "UTF-16"))]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        try:
+            raw.decode("cp932")
+            what = "the file is Shift_JIS/CP932 (as saved by Japanese Excel), not UTF-8"
+        except UnicodeDecodeError:
+            what = f"the file is not valid UTF-8 (byte {exc.start})"
+        return None, [Problem(path.name, what, _ENCODING_FIX, line=raw[:exc.start].count(b"\n") + 1)]
+
+
+def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
+    """``directory/name`` if it names an entry directly inside ``directory``, else why not.
+
+    Decided from the name and the symlinks alone: nothing outside is ever opened.
+    """
+    pure = PurePosixPath(name)
+    if not name or "\\" in name or "\x00" in name:
+        return None, f"'{name}' is not a file name"
+    if pure.is_absolute():
+        return None, f"'{name}' is an absolute path, outside the data directory"
+    if ".." in pure.parts:
+        return None, f"'{name}' leads out of the data directory (..)"
+    if len(pure.parts) != 1:
+        return None, f"'{name}' is in a subdirectory; the book reads files directly inside the data directory"
+    path = directory / pure.name
+    if path.is_symlink() and path.resolve().parent != directory.resolve():
+        return None, f"'{name}' is a symbolic link to a file outside the data directory"
+    return path, None
+
+
+def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file of at most MAX_FILE_BYTES, or why it cannot be read.
+
+    FIFOs, devices and directories are refused before they are opened (a FIFO would block).
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return None, "does not exist"
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    if stat.S_ISDIR(info.st_mode):
+        return None, "is a directory, not a file"
+    if not stat.S_ISREG(info.st_mode):
+        return None, "is not a regular file (a FIFO, socket or device)"
+    if info.st_size > MAX_FILE_BYTES:
+        return None, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    try:
+        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+    except OSError as exc:
+        return None, f"cannot be read ({exc.strerror})"
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            return None, "is not a regular file"
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        return None, f"is larger than the limit of {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    return data, None
+
+
+def data_file_bytes(directory: Path, name: str) -> bytes:
+    """The bytes of one data file, confined to ``directory`` (ValueError says why not)."""
+    path, why = confined_path(directory, name)
+    data, why = (None, why) if path is None else read_regular_file(path)
+    if data is None:
+        raise ValueError(f"{name}: {why}")
+    return data
+
+
+def published_files(directory: Path | str) -> list[Path]:
+    """The data files the site publishes: datapackage.json, README.md and the listed tables.
+
+    Only regular files directly inside ``directory`` (after symlinks) qualify.
+    """
+    directory = Path(directory)
+    names = [DESCRIPTOR, README]
+    try:
+        descriptor = json.loads(data_file_bytes(directory, DESCRIPTOR).decode("utf-8-sig"))
+        names += [str(r["path"]) for r in descriptor.get("resources", []) if isinstance(r, dict) and "path" in r]
+    except (ValueError, AttributeError):
+        pass
+    files = []
+    for name in dict.fromkeys(names):
+        path, why = confined_path(directory, name)
+        if path is not None and path.is_file():
+            files.append(path)
+    return sorted(files, key=lambda p: p.name)
+
+
+def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
+    if not directory.exists():
+        return None, [Problem(str(directory), "the data directory does not exist",
+                              "pass an existing directory laid out like data/ (DATA=path/to/dir)")]
+    if not directory.is_dir():
+        return None, [Problem(str(directory), "is not a directory",
+                              "pass the directory that holds datapackage.json (DATA=path/to/dir), not a file")]
+    path, why = confined_path(directory, DESCRIPTOR)
+    if path is not None and not os.path.lexists(path):
+        return None, [Problem(DESCRIPTOR, f"missing in {directory}",
+                              "copy data/datapackage.json into the directory and edit its resources")]
+    raw, why = (None, why) if path is None else read_regular_file(path)
+    if raw is None:
+        return None, [Problem(DESCRIPTOR, why, "make datapackage.json an ordinary file inside the data directory")]
+    record_read(path)
+    text, problems = decode_text(path, raw)
+    if text is None:
+        return None, problems
+    try:
+        descriptor = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
+                              "fix the JSON syntax at that position", line=exc.lineno)]
+    except RecursionError:
+        return None, [Problem(DESCRIPTOR, "is nested too deeply to read", "write it like data/datapackage.json")]
+    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
+        return None, [Problem(DESCRIPTOR, "has no 'resources' list",
+                              "add \"resources\": [...] with one entry per figure", field="resources")]
+    return descriptor, []
