@@ -34,13 +34,11 @@ from pathlib import Path
 
 import yaml
 
-from . import layout
+from .edition import EDITION_JS, RECORD, fresh_pdf, pdf_dir, read_record  # noqa: F401  (the CLI's and tests' names)
 from .execute import REPO, BuildError, die_with_parent
 from .render import FONT_FAMILY
 
 PDF_NAME = "nistep-dp145-saigenban.pdf"
-RECORD = "pdf.json"
-EDITION_JS = "edition.js"           # in layout.PDF, next to the PDF; the pages' link script reads it
 # Not in src/static: jupyter-book would load every stylesheet there on the web pages too.
 STYLESHEET = Path(__file__).resolve().parent / "pdf.css"
 PAGE = "pdf.html"                   # the rewritten page, next to the singlehtml output (its _static/ resolves)
@@ -54,50 +52,10 @@ _SITE_CONTROLS = ["a.headerlink", ".figure-downloads", "details.hide.above-input
 
 # --------------------------------------------------------------------------- freshness
 
-def pdf_dir(build_dir: Path) -> Path:
-    """Where ``make pdf`` writes the PDF and its record."""
-    return build_dir / "pdf"
-
-
-def read_record(build_dir: Path) -> dict:
-    """The record of the last PDF printed ({} when none)."""
-    path = pdf_dir(build_dir) / RECORD
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-
-
-def fresh_pdf(build_dir: Path, digest: str) -> tuple[Path, dict] | None:
-    """The PDF and its record when it was printed from the pages with stage digest ``digest``, else None."""
-    record = read_record(build_dir)
-    pdf = pdf_dir(build_dir) / str(record.get("file", ""))
-    if record.get("stage_digest") != digest or not pdf.is_file():
-        return None
-    if hashlib.sha256(pdf.read_bytes()).hexdigest() != record.get("sha256"):
-        return None     # replaced or truncated since it was recorded
-    return pdf, record
-
-
 def stylesheet_digest() -> str:
     """Hash of the PDF's stylesheet, the one input of the print that the stage does not hold."""
     return hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:24]
 
-
-def edition_script(record: dict | None) -> str:
-    """``_static/pdf/edition.js``: what the pages' link script (pdf-edition.js) reads."""
-    edition = None if record is None else {"href": str(layout.PDF / record["file"]),
-                                           **{k: record[k] for k in ("pages", "bytes", "stage_digest")}}
-    return f"window.pdfEdition = {json.dumps(edition, ensure_ascii=False)};\n"
-
-
-def add_to_site(site: Path, edition: tuple[Path, dict]) -> None:
-    """Put the PDF into an unpublished copy of the site and let its pages link it."""
-    pdf, record = edition
-    dest = site / layout.PDF
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(pdf, dest / pdf.name)
-    (dest / EDITION_JS).write_text(edition_script(record), encoding="utf-8")
 
 
 # --------------------------------------------------------------------------- the page to print

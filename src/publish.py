@@ -18,6 +18,7 @@ from pathlib import Path
 
 from . import layout, render
 from .datafiles import data_file_bytes, published_files
+from .edition import add_to_site, fresh_pdf
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
 
 
@@ -139,8 +140,6 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
     keeps a copied build directory working.  Older versions are removed afterwards.
     The PDF edition goes in too when it was printed from these same pages (and only then).
     """
-    from .pdf import add_to_site, fresh_pdf     # src.pdf builds on this module
-
     edition = fresh_pdf(target.parent, digest)
     sites = target.parent / SITES
     version = sites / (digest + PDF_SUFFIX if edition else digest)
