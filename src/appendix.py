@@ -9,19 +9,54 @@ from .figures import missing_values_text
 from .layout import data_href
 
 
-def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
-    """An escaped HTML table for the page (labels from data are text, never markup)."""
-    from IPython.display import HTML
+def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None) -> str:
+    """An escaped HTML table (labels from data are text, never markup) whose cells name their column.
+
+    ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css);
+    the explicit roles keep it a table for screen readers when it is laid out that way.
+    """
+    from html import escape
+
+    import pandas as pd
 
     shown = frame.rename(columns=columns or {})
     if columns:
         shown = shown[list(columns.values())]
-    html = shown.head(max_rows).to_html(index=False, escape=True, border=0, classes="audit-table", na_rep="—")
-    return HTML(f'<div class="table-wrapper">{html}</div>')
+    shown = shown.head(max_rows)
+    head = "".join(f'<th scope="col" role="columnheader">{escape(str(c))}</th>' for c in shown.columns)
+    body = "".join(
+        '<tr role="row">' + "".join(
+            f'<td role="cell" data-label="{escape(str(c))}">{escape("—" if pd.isna(v) else str(v))}</td>'
+            for c, v in zip(shown.columns, row)) + "</tr>"
+        for row in shown.itertuples(index=False))
+    return (f'<div class="table-wrapper"><table class="audit-table" role="table">'
+            f'<thead><tr role="row">{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
+    """The table for the page (see ``table_markup``)."""
+    from IPython.display import HTML
+
+    return HTML(table_markup(frame, columns, max_rows=max_rows))
+
+
+def findings_html(findings, columns: dict[str, str]):
+    """One paragraph per cause of disagreement, the rows it explains folded beneath it."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    return HTML("\n".join(
+        f'<div class="audit-finding"><p>{escape(f.sentence)}</p>'
+        f'<details class="audit-rows"><summary>該当する{len(f.rows)}行を見る</summary>'
+        f"{table_markup(f.rows, columns)}</details></div>"
+        for f in findings))
 
 
 AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告書の値", "recomputed": "再計算", "verdict": "判定",
                  "explanation": "説明"}
+#: The rows under a finding: all of them disagree, so no 判定 column.
+FINDING_COLUMNS = {k: v for k, v in AUDIT_COLUMNS.items() if k != "verdict"}
 
 
 _QTYPE_JA = {"single_choice": "単一回答", "multiple_choice": "複数回答", "rating": "評価尺度", "ranked_top3": "重要度上位3つ"}

@@ -42,11 +42,13 @@ class Check:
     recomputed: str
     verdict: str
     explanation: str = ""
+    number: int | None = None     # the figure checked, where there is one
+    series: str = ""
 
 
 def _frame(checks: list[Check]) -> pd.DataFrame:
     return pd.DataFrame([c.__dict__ for c in checks],
-                        columns=["figure", "what", "printed", "recomputed", "verdict", "explanation"])
+                        columns=["figure", "what", "printed", "recomputed", "verdict", "explanation", "number", "series"])
 
 
 def _with_counts(survey: Survey, figures=None):
@@ -70,7 +72,7 @@ def percent_checks(survey: Survey) -> pd.DataFrame:
             printed = round_half_up(r.percent)
             label = f"{r.series}／{r.item}" if r.series else r.item
             checks.append(Check(f"概要図表{number}", label, f"{printed}％（{int(r.count)}/{int(r.n)}）",
-                                f"{expected}％", verdict(printed == expected)))
+                                f"{expected}％", verdict(printed == expected), number=number, series=r.series))
     return _frame(checks)
 
 
@@ -101,7 +103,8 @@ def base_explanations(survey: Survey, figures: list[int] | None = None) -> pd.Da
                     text += f"（データパッケージの percent_base={declared}に記録済み）"
             else:
                 text = "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる"
-            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", DISAGREE, text))
+            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", DISAGREE, text,
+                                number=number, series=series))
     return _frame(checks)
 
 
@@ -140,7 +143,8 @@ def implied_base_checks(survey: Survey) -> pd.DataFrame:
                 note = (f"記載のnでは割合を再現できない。割合の合計は{total}％"
                         + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
                         + f"全ての値を再現できる最小の母数は{smallest}")
-            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, verdict(ok), note))
+            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, verdict(ok), note,
+                                number=number, series=series))
     return _frame(checks)
 
 
@@ -307,7 +311,70 @@ def disagreements(survey: Survey) -> pd.DataFrame:
         same = (percents["figure"] == figure) & (percents["verdict"] == DISAGREE) & (percents["explanation"] == "")
         if series:
             same &= percents["what"].str.startswith(f"{series}／")
-        percents.loc[same, "explanation"] = f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）"
-    frames = [percents, bases, implied_base_checks(survey), sum_checks(survey), prose_checks(survey)]
+        if row.recomputed != "該当なし":
+            percents.loc[same, "explanation"] = f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）"
+        percents.loc[same, "cause"] = f"{BASE}{row.figure}"
+    bases["cause"] = BASE + bases["figure"]
+    frames = [percents, bases, implied_base_checks(survey).assign(cause=IMPLIED),
+              sum_checks(survey).assign(cause=SUMS), prose_checks(survey).assign(cause=PROSE)]
     allc = pd.concat(frames, ignore_index=True)
     return allc[allc["verdict"] == DISAGREE].reset_index(drop=True)
+
+
+#: Causes a disagreement is filed under (``cause`` column of ``disagreements``).
+BASE, IMPLIED, SUMS, PROSE = "母数：", "回答数のない系列", "合計", "本文"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One cause of disagreements: a sentence that states it with its numbers, and the rows it explains."""
+
+    sentence: str
+    rows: pd.DataFrame
+
+
+def disagreement_findings(survey: Survey) -> list[Finding]:
+    """The disagreements grouped by cause, in the order the audit finds them, one sentence each."""
+    table = disagreements(survey)
+    checks = percent_checks(survey)
+    return [Finding(_finding_sentence(survey, cause, rows, checks), rows.reset_index(drop=True))
+            for cause, rows in table.groupby("cause", sort=False)]
+
+
+def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd.DataFrame) -> str:
+    if cause.startswith(BASE):
+        return _base_sentence(rows, checks)
+    if cause == IMPLIED:
+        return _implied_sentence(survey, rows)
+    figures = "・".join(dict.fromkeys(rows["figure"]))
+    if cause == SUMS:
+        return f"{figures}では、{len(rows)}組の合計が100％から丸め誤差を超えてずれています。"
+    return f"報告書の本文が述べる数値のうち{len(rows)}件が、図と調査概要から計算し直した値と一致しません（{figures}）。"
+
+
+def _base_sentence(rows: pd.DataFrame, checks: pd.DataFrame) -> str:
+    """「概要図表4では、印字された割合のうち8個が…全13行の割合はn=588で割った値と一致…」."""
+    base = rows[rows["what"] == "割合の母数"].iloc[0]
+    wrong = len(rows) - 1
+    same = (checks["number"] == base["number"]) & (checks["series"] == base["series"])
+    where = base["figure"]
+    text = f"{where}では、印字された割合のうち{wrong}個が、記載の{base['printed']}で計算し直した値と一致しません。"
+    if base["recomputed"] == "該当なし":
+        return text + "どの単一の母数でも全行を再現できないため、個別の印刷値の誤りが考えられます。"
+    return (text + f"図の全{int(same.sum())}行の割合は{base['recomputed']}で割った値と一致するため、"
+            "割合は記載と異なる母数で計算されたとみられます。")
+
+
+def _implied_sentence(survey: Survey, rows: pd.DataFrame) -> str:
+    """Series printed without counts whose percentages the stated n cannot give."""
+    totals = []
+    for row in rows.itertuples():
+        table = survey.table(int(row.number))
+        totals.append(round(float(table.loc[table["series"] == row.series, "percent"].dropna().sum()), 1))
+    figures = "・".join(rows["figure"])
+    total = f"いずれも{totals[0]}％" if len(set(totals)) == 1 else "・".join(f"{t}％" for t in totals)
+    text = (f"{figures}の{len(rows)}系列は回答数が印字されておらず、割合を記載のnでは再現できません。"
+            f"割合の合計は{total}")
+    if all(t > 150 for t in totals):
+        return text + "で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合します。"
+    return text + "です。"

@@ -1,8 +1,8 @@
 """Helpers the chapters call: open the data, glue computed numbers into the prose, show figures.
 
-A chapter's hidden set-up cell does ``from src.book import *``; everything it needs is
-named in ``__all__``.  Numbers in the prose are never typed: they are computed here
-from the data and inserted with myst-nb ``glue`` (``{glue:text}`name```).
+Chapters import what they use by name, in a folded set-up cell; ``__all__`` lists the
+helpers meant for them.  Numbers in the prose are never typed: they are computed from the
+data and inserted with myst-nb ``glue`` (``{glue:text}`name```).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from . import claims
-from .appendix import AUDIT_COLUMNS, checksums_table, resources_html, table_html, versions_table
+from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, checksums_table, findings_html, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
 from .layout import figure_href
@@ -25,13 +25,13 @@ __all__ = [
     "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
     "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
-    "glue_prose_facts", "glue_all_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
+    "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
     "show_figure", "figure_caption", "glossary_table", "edition_title",
     # the report (package sources)
     "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
-    "table_html", "AUDIT_COLUMNS", "resources_html", "versions_table", "checksums_table",
+    "table_html", "AUDIT_COLUMNS", "FINDING_COLUMNS", "findings_html", "resources_html", "versions_table", "checksums_table",
 ]
 
 
@@ -368,13 +368,6 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
         if fact.get("percent") is not None:
             glue_percent(f"{fact['id']}_pct", fact["percent"])
     return facts
-
-
-def glue_all_prose_facts(survey: Survey) -> None:
-    """Glue what the report's text says about every figure that carries ``prose_facts``."""
-    for number, res in sorted(survey.resources.items()):
-        if res.prose_facts:
-            glue_prose_facts(survey, number)
 
 
 def reported_fact(survey: Survey, ident: str) -> dict:

@@ -1,15 +1,19 @@
 """Altair charts for the report's figures: one pure builder per chart kind, plus the figure dispatcher.
 
 Every builder takes a figure table (the data contract of ``data/README.md``) and returns
-an ``alt.Chart``; nothing is read from disk here.  Common to all charts: Japanese labels
-wrapped (never truncated), percent labels on the marks, n shown, tooltips with item,
+an ``alt.Chart``; nothing is read from disk here.  Common to all charts: the column's width
+on the page (labels above full-width bars, so one layout fits a phone and a desktop),
+Japanese labels wrapped at phrase boundaries (never truncated), percent labels on the
+marks in a colour that contrasts with what they sit on, n shown, tooltips with item,
 series/level, count, n and percent, a colour-blind-safe palette, no baked-in title (the
 book's caption is the title), and a computed one-sentence ``description`` that becomes
 the SVG's aria-label for screen readers.
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import altair as alt
@@ -21,18 +25,28 @@ from .render import FONT_FAMILY, enable_renderer
 from .shares import fmt_percent, positive_levels, ranked
 
 FONT = f'"{FONT_FAMILY}", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif'
-LABEL_WIDTH = 20            # characters per line of a wrapped answer label
-WIDTH = 420                 # plot width in px; labels take ~220 px more
-BAR = 22                    # bar thickness (px per row)
+#: Characters per line of a wrapped label: 24 full-width characters at 12 px fit the
+#: column of a 360 px phone (312 px), so one layout serves every width.
+LABEL_WIDTH = 24
+LABEL_SIZE = 12             # px; all chart text is at least TEXT_SIZE
+TEXT_SIZE = 11
+LINE = 15                   # px per label line
+BAR = 20                    # bar thickness (px)
 #: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
 SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
 BAR_COLOUR = SERIES_COLOURS[0]
 #: Diverging brown–teal (ColorBrewer BrBG, colour-blind safe), negative → positive.
 RATING_COLOURS = ["#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571"]
+TEXT_COLOUR = "#222222"     # text on the white page
+#: Text colours a value label on a bar may take; the one with more contrast to the fill wins.
+ON_BAR_COLOURS = ("#000000", "#ffffff")
+MIN_CONTRAST = 4.5          # WCAG AA for text
 THEME = "nistep"
 #: Where the book explains how to supply a missing figure's table (chapters/reproduce.md).
 SUPPLY_TABLE_LINK = "reproduce.html#reproduce-supply-table"
 UNKNOWN = "不明"
+#: Characters that never start a line (closing brackets, punctuation, the long-vowel mark).
+NO_LINE_START = set("）)」』】、。，．・ー％:：")
 
 
 def use_book_style() -> None:
@@ -43,39 +57,63 @@ def use_book_style() -> None:
 
 @alt.theme.register(THEME, enable=False)
 def _theme() -> alt.theme.ThemeConfig:
-    """One look for every chart: Japanese-capable fonts, quiet axes, no view border."""
+    """One look for every chart: Japanese-capable fonts, quiet axes, no view border, ≥ 11 px text."""
     return {
         "config": {
             "font": FONT,
             "view": {"stroke": None},
-            "axis": {"labelFontSize": 12, "titleFontSize": 12, "titleFontWeight": "normal",
-                     "labelColor": "#222", "titleColor": "#222", "gridColor": "#e5e5e5"},
-            "legend": {"labelFontSize": 12, "titleFontSize": 12, "orient": "bottom", "direction": "horizontal",
-                       "labelLimit": 0, "titleFontWeight": "normal"},
-            "header": {"labelFontSize": 13, "titleFontSize": 13},
-            "text": {"fontSize": 11, "color": "#222"},
+            "axis": {"labelFontSize": LABEL_SIZE, "titleFontSize": LABEL_SIZE, "titleFontWeight": "normal",
+                     "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "gridColor": "#e5e5e5",
+                     "titleLimit": 0, "titleAlign": "left", "titleAnchor": "start"},
+            "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": LABEL_SIZE, "orient": "bottom",
+                       "direction": "horizontal", "labelLimit": 0, "titleFontWeight": "normal",
+                       "labelColor": TEXT_COLOUR, "columnPadding": 12, "rowPadding": 6},
+            "text": {"fontSize": TEXT_SIZE, "color": TEXT_COLOUR},
         }
     }
 
 
 # --------------------------------------------------------------------------- helpers
 
-def wrap_label(text: str, width: int = LABEL_WIDTH) -> list[str]:
-    """Split a label into lines of at most ``width`` characters, keeping every character.
+@lru_cache(maxsize=1)
+def _phrase_parser():
+    import budoux
 
-    Japanese has no spaces to break at; a line break before a closing bracket or
-    punctuation would look wrong, so such characters stay on the previous line.
+    return budoux.load_default_japanese_parser()
+
+
+def phrases(text: str) -> list[str]:
+    """The text cut into Japanese phrases (BudouX): the places a line may break."""
+    return _phrase_parser().parse(str(text)) or [str(text)]
+
+
+def _cut(phrase: str, width: int) -> list[str]:
+    """A phrase longer than a line, cut into pieces of ``width`` characters (never before a closing mark)."""
+    pieces: list[str] = []
+    for ch in phrase:
+        if pieces and (len(pieces[-1]) < width or ch in NO_LINE_START):
+            pieces[-1] += ch
+        else:
+            pieces.append(ch)
+    return pieces
+
+
+def wrap_label(text: str, width: int = LABEL_WIDTH) -> list[str]:
+    """Split a label into lines of at most ``width`` characters at Japanese phrase boundaries.
+
+    Lines break only between BudouX phrases (「内部スタッフが」 stays whole); only a phrase
+    longer than a line is cut, and never before a closing bracket or punctuation.
+    Every character is kept.
     """
-    no_line_start = set("）)」』、。，．・ー％")
     lines: list[str] = []
     current = ""
-    for ch in str(text):
-        if len(current) >= width and ch not in no_line_start:
-            lines.append(current)
-            current = ""
-        current += ch
-    if current or not lines:
-        lines.append(current)
+    for phrase in phrases(text):
+        for piece in _cut(phrase, width) if len(phrase) > width else [phrase]:
+            if current and len(current) + len(piece) > width and piece[:1] not in NO_LINE_START:
+                lines.append(current)
+                current = ""
+            current += piece
+    lines.append(current)
     return lines
 
 
@@ -83,15 +121,32 @@ def _attach(lines: list[str], suffix: str, width: int = LABEL_WIDTH) -> list[str
     """Append a short suffix such as （n=106） without splitting it across lines."""
     if not suffix:
         return lines
-    if len(lines[-1]) + len(suffix) <= width + 2:
+    if len(lines[-1]) + len(suffix) <= width:
         return lines[:-1] + [lines[-1] + suffix]
     return lines + [suffix]
 
 
-def _step(data: pd.DataFrame, per_row: int = 1) -> alt.Step:
-    """Band height: room for the longest wrapped label (15 px a line) and the bars."""
-    lines = max(label.count("\n") + 1 for label in data["label"])
-    return alt.Step(max(BAR * per_row + 14, lines * 15 + 8) // per_row)
+def text_px(text: str, size: float = TEXT_SIZE) -> float:
+    """Generous width of ``text`` in px: full-width characters 1 em, the others 0.62 em."""
+    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.62 * size for ch in str(text))
+
+
+def relative_luminance(colour: str) -> float:
+    """WCAG 2 relative luminance of a #rrggbb colour."""
+    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(a: str, b: str) -> float:
+    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
+    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """Black or white, whichever contrasts more with ``fill`` (a value label drawn on a bar)."""
+    return max(ON_BAR_COLOURS, key=lambda text: contrast_ratio(text, fill))
 
 
 def chart_percent(value: Any) -> str:
@@ -100,13 +155,14 @@ def chart_percent(value: Any) -> str:
 
 
 def _with_labels(df: pd.DataFrame, per_item_n: bool) -> pd.DataFrame:
-    """Add display columns: wrapped label (lines joined by \\n), percent text, tooltip text."""
+    """Add display columns: wrapped label (lines joined by \\n), percent text and its width, tooltip text."""
     out = df.copy()
     out["order"] = range(len(out))
     suffixes = [f"（n={n}）" if per_item_n else "" for n in out["n"]]
     out["label"] = ["\n".join(_attach(wrap_label(t), sfx)) for t, sfx in zip(out["item"], suffixes)]
     out["percent_text"] = [chart_percent(v) for v in out["percent"]]
     out["percent_value"] = out["percent"].astype(float)
+    out["value_px"] = [round(text_px(t), 1) for t in out["percent_text"]]
     out["count_text"] = ["—" if pd.isna(c) else str(int(c)) for c in out["count"]]
     out["n"] = out["n"].astype(int)
     out["note"] = out["note"].fillna("") if "note" in out else ""
@@ -121,10 +177,98 @@ def _tooltip(data: pd.DataFrame, extra: list[alt.Tooltip] | None = None) -> list
             alt.Tooltip("percent_text:N", title="割合"), *note]
 
 
-def _y(labels: list[str]) -> alt.Y:
-    return alt.Y("label:N", sort=labels, title=None,
-                 axis=alt.Axis(labelExpr="split(datum.label, '\\n')", labelLimit=0, labelPadding=6,
-                               labelFontSize=12, ticks=False, domain=False))
+# --------------------------------------------------------------------------- layout: labels above bars
+
+LABEL_GAP = 3               # px between a label's last line and its bar
+BAR_GAP = 2                 # px between the bars of one item
+ROW_GAP = 10                # px between one item's bars and the next item's label
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each label and bar goes, in px from the top: labels sit above their bars, full width.
+
+    One layout serves every width (no label column beside the bars to squeeze), and the
+    page gives the chart its column's width.
+    """
+
+    labels: pd.DataFrame      # label, label_y (top of its first line), header
+    bars: pd.DataFrame        # the figure's rows with y0, y1, ymid
+    height: int
+
+
+def layout_rows(data: pd.DataFrame, slots: list[str] | None = None,
+                headers: dict[str, str] | None = None) -> Layout:
+    """Stack items top to bottom: each item's label, then one bar per slot (a series in ``slots``).
+
+    ``headers`` maps a series to a heading line drawn before its first item (figure 11's panels).
+    """
+    slot_of = {s: i for i, s in enumerate(slots or [])}
+    frame = data.assign(_key=(data["series"] + "\u0000" if headers else "") + data["label"])
+    labels, tops, y, headed = [], {}, 0, set()
+    for key, group in frame.groupby("_key", sort=False):
+        first = group.iloc[0]
+        if headers and first["series"] not in headed:
+            headed.add(first["series"])
+            labels.append({"label": headers[first["series"]], "label_y": y, "header": True})
+            y += LINE + 6
+        labels.append({"label": first["label"], "label_y": y, "header": False})
+        y += (str(first["label"]).count("\n") + 1) * LINE
+        tops[key] = y + LABEL_GAP
+        y += LABEL_GAP + max(1, len(slot_of)) * (BAR + BAR_GAP) - BAR_GAP + ROW_GAP
+    bars = frame.copy()
+    slot = bars["series"].map(slot_of) if slot_of else 0
+    bars["y0"] = bars["_key"].map(tops) + slot * (BAR + BAR_GAP)
+    bars["y1"] = bars["y0"] + BAR
+    bars["ymid"] = bars["y0"] + BAR / 2
+    return Layout(pd.DataFrame(labels), bars.drop(columns="_key"), y)
+
+
+def _label_marks(layout: Layout) -> alt.LayerChart:
+    """The item labels (panel headings in bold) above the bars, left-aligned at the chart's left edge."""
+    base = alt.Chart(layout.labels).encode(x=alt.value(0), y=_y_px("label_y"), text="label:N")
+    return alt.layer(*(base.transform_filter(f"{'' if bold else '!'}datum.header").mark_text(
+        align="left", baseline="top", lineBreak="\n", lineHeight=LINE, fontSize=LABEL_SIZE, color=TEXT_COLOUR,
+        fontWeight="bold" if bold else "normal") for bold in (False, True)))
+
+
+def _y_px(field: str) -> alt.Y:
+    return alt.Y(f"{field}:Q", scale=None, axis=None)
+
+
+def _x_axis(title: str, domain: tuple[int, int] = (0, 100), **axis: Any) -> alt.Axis:
+    """The percent axis under the bars: ticks every 20 (10 on a short scale), a title that wraps like a label."""
+    every = 20 if domain[1] - domain[0] > 50 else 10
+    axis.setdefault("values", list(range(domain[0], domain[1] + 1, every)))
+    return alt.Axis(title=wrap_label(title, LABEL_WIDTH + 2), labelFlush=True, **axis)
+
+
+#: The value label fits to the right of its bar's end (else it goes inside the bar).
+FITS_OUTSIDE = "scale('x', datum.percent_value) + datum.value_px + 6 <= width"
+
+
+def _value_labels(base: alt.Chart, fill: str | None = None) -> list[alt.Chart]:
+    """Percent at each bar's end: outside in dark text where it fits, else inside in the colour that
+    contrasts with the bar (``on_bar`` field, or the one for ``fill``)."""
+    known = base.transform_filter("isValid(datum.percent_value)")
+    outside = known.mark_text(align="left", baseline="middle", dx=4, color=TEXT_COLOUR).encode(
+        text=alt.condition(FITS_OUTSIDE, alt.Text("percent_text:N"), alt.value("")))
+    inside = known.mark_text(align="right", baseline="middle", dx=-4).encode(
+        text=alt.condition(FITS_OUTSIDE, alt.value(""), alt.Text("percent_text:N")),
+        color=alt.value(text_colour_on(fill)) if fill else alt.Color("on_bar:N", scale=None, legend=None))
+    return [outside, inside]
+
+
+def _container(chart, layout: Layout):
+    """Take the column's width on the page (render.EXPORT_WIDTH in the downloads), the layout's height."""
+    return chart.properties(width="container", height=layout.height,
+                            autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+
+
+def _legend_columns(entries: list[str]) -> alt.ExprRef:
+    """Legend columns for the drawn width: every entry on one row where they fit, else as many as fit."""
+    widths = [text_px(e, LABEL_SIZE) + 28 for e in entries]     # symbol, its offset and the column padding
+    return alt.ExprRef(f"width >= {sum(widths):.0f} ? {len(entries)} : max(1, floor(width / {max(widths):.0f}))")
 
 
 def _n_text(df: pd.DataFrame) -> str:
@@ -153,82 +297,77 @@ def _finish(chart: alt.Chart | alt.LayerChart, number: int | None, description: 
     return chart.properties(**props)
 
 
+def _unknown_marks(base: alt.Chart) -> alt.Chart:
+    """'不明' at zero for cells whose value the summary does not determine."""
+    return base.transform_filter("!isValid(datum.percent_value)").mark_text(
+        align="left", baseline="middle", dx=4, color="#595959", fontStyle="italic").encode(
+        x=alt.datum(0), text=alt.value(UNKNOWN))
+
+
 # --------------------------------------------------------------------------- builders
 
-def share_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.Chart:
+def share_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart:
     """Shares of one single-choice question (figures 1 and 11), as aligned horizontal bars.
 
     The report draws pies.  Here bars read better: two answers are under 1 % (0.1 %,
     0.9 %) and would vanish in a pie or a 100 % bar, with colliding labels; aligned bars
-    keep every option legible and the panels of figure 11 directly comparable.
+    keep every option legible and the panels of figure 11 (one heading per series, on
+    one shared axis) directly comparable.
     """
     data = _with_labels(df, per_item_n=False)
     panels = data["series"].nunique() > 1
-    if panels:
-        data["panel"] = data["series"] + "（n=" + data["n"].astype(str) + "）"
-    labels = list(dict.fromkeys(data["label"]))
-    base = alt.Chart().encode(
-        y=_y(labels),
-        x=alt.X("percent_value:Q", title="割合（％）" + ("" if panels else f"　{_n_text(df)}"),
-                scale=alt.Scale(domain=[0, 100]), axis=alt.Axis(values=[0, 20, 40, 60, 80, 100])),
+    headers = ({s: f"{s}（n={n}）" for s, n in data.groupby("series", sort=False)["n"].first().items()}
+               if panels else None)
+    layout = layout_rows(data, headers=headers)
+    base = alt.Chart(layout.bars).encode(
+        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]),
+                axis=_x_axis("割合（％）" + ("" if panels else f"　{_n_text(df)}"))),
+        y=_y_px("ymid"),
         tooltip=_tooltip(data, [alt.Tooltip("series:N", title="系列")] if panels else None),
     )
-    layer = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
-                      base.mark_text(align="left", dx=4).encode(text="percent_text:N"), data=data)
-    layer = layer.properties(width=WIDTH if not panels else 260, height=_step(data))
-    if panels:
-        order = list(dict.fromkeys(data["panel"]))
-        layer = layer.facet(row=alt.Row("panel:N", sort=order, title=None,
-                                        header=alt.Header(labelAngle=0, labelAlign="left", labelAnchor="start",
-                                                          labelOrient="top")))
-    return _finish(layer, number, describe(df, "単一回答の割合を示す横棒グラフ"))
+    bars = base.mark_bar(color=BAR_COLOUR).encode(x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
+    chart = alt.layer(bars, *_value_labels(base, BAR_COLOUR), _label_marks(layout))
+    return _finish(_container(chart, layout), number, describe(df, "単一回答の割合を示す横棒グラフ"))
 
 
 def bars_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart:
     """Multiple-choice answers (figures 3, 4, 12, 15): one horizontal bar per option, in report order."""
     data = _with_labels(df, per_item_n=False)
-    labels = list(dict.fromkeys(data["label"]))
+    layout = layout_rows(data)
     top = float(data["percent_value"].max()) if data["percent_value"].notna().any() else 100
     domain_max = min(100, (int(top // 10) + 2) * 10)
-    base = alt.Chart(data).encode(
-        y=_y(labels),
-        x=alt.X("percent_value:Q", title=f"回答機関に占める割合（％、複数回答）　{_n_text(df)}",
-                scale=alt.Scale(domain=[0, domain_max])),
+    base = alt.Chart(layout.bars).encode(
+        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, domain_max]),
+                axis=_x_axis(f"回答機関に占める割合（％、複数回答）　{_n_text(df)}", (0, domain_max))),
+        y=_y_px("ymid"),
         tooltip=_tooltip(data),
     )
-    chart = alt.layer(base.mark_bar(color=BAR_COLOUR, height=BAR),
-                      base.mark_text(align="left", dx=4).encode(text="percent_text:N"),
-                      _unknown_marks(base, data))
-    return _finish(chart.properties(width=WIDTH, height=_step(data)), number,
-                   describe(df, "複数回答の割合を示す横棒グラフ"))
-
-
-def _unknown_marks(base: alt.Chart, data: pd.DataFrame) -> alt.Chart:
-    """'不明' at zero for cells whose value the summary does not determine."""
-    return base.transform_filter("!isValid(datum.percent_value)").mark_text(
-        align="left", dx=4, color="#767676", fontStyle="italic").encode(
-        x=alt.datum(0), text=alt.value(UNKNOWN))
+    bars = base.mark_bar(color=BAR_COLOUR).encode(x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
+    chart = alt.layer(bars, *_value_labels(base, BAR_COLOUR), _unknown_marks(base), _label_marks(layout))
+    return _finish(_container(chart, layout), number, describe(df, "複数回答の割合を示す横棒グラフ"))
 
 
 def paired_chart(df: pd.DataFrame, *, number: int | None = None) -> alt.LayerChart:
     """Two series for one set of items (figures 13, 14: 最も重要 vs 上位3つ), as grouped bars."""
     data = _with_labels(df, per_item_n=False)
     series = list(dict.fromkeys(data["series"]))
+    colours = dict(zip(series, SERIES_COLOURS))
     data["series_label"] = data["series"] + "（n=" + data["n"].astype(str) + "）"
+    data["on_bar"] = data["series"].map(lambda s: text_colour_on(colours[s]))
     legend = list(dict.fromkeys(data["series_label"]))
-    labels = list(dict.fromkeys(data["label"]))
-    base = alt.Chart(data).encode(
-        y=_y(labels),
-        yOffset=alt.YOffset("series_label:N", sort=legend),
-        x=alt.X("percent_value:Q", title="割合（％）", scale=alt.Scale(domain=[0, 100])),
+    layout = layout_rows(data, slots=series)
+    base = alt.Chart(layout.bars).encode(
+        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]), axis=_x_axis("割合（％）")),
+        y=_y_px("ymid"),
         tooltip=_tooltip(data, [alt.Tooltip("series:N", title="系列")]),
     )
-    bars = base.mark_bar(height=BAR * 0.7).encode(
+    bars = base.mark_bar().encode(
+        x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q",
         color=alt.Color("series_label:N", sort=legend, title=None,
-                        scale=alt.Scale(domain=legend, range=SERIES_COLOURS[: len(series)])))
-    chart = alt.layer(bars, base.mark_text(align="left", dx=4, fontSize=10).encode(text="percent_text:N"),
-                      _unknown_marks(base, data))
-    return _finish(chart.properties(width=WIDTH, height=_step(data, per_row=2)), number,
+                        scale=alt.Scale(domain=legend, range=list(colours.values())),
+                        legend=alt.Legend(columns=_legend_columns(legend))))
+    chart = alt.layer(bars, *_value_labels(base), _unknown_marks(base), _label_marks(layout))
+    return _finish(_container(chart, layout), number,
                    describe(df[df["series"] == series[0]], f"「{series[0]}」と「{series[-1]}」を並べた横棒グラフ"))
 
 
@@ -237,11 +376,12 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
 
     Negative levels extend left of zero, positive ones right, the neutral level straddles
     zero; so the share that rates an item positively reads directly off the right side.
-    Labels are printed on segments of at least 7 % (smaller ones would overlap); every
-    value is in the tooltip and the data table.
+    A segment shows its value only where the value fits inside it at the drawn width, in
+    black or white by contrast with the segment; every value is in the tooltip and the table.
     """
     data = _with_labels(df, per_item_n=df["n"].nunique() > 1)
     data["level_rank"] = data["level"].map({lvl: i for i, lvl in enumerate(levels)})
+    colours = dict(zip(levels, RATING_COLOURS))
     middle = (len(levels) - 1) / 2
     rows = []
     for _, group in data.sort_values(["order"]).groupby("item", sort=False):
@@ -252,23 +392,28 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
             v / 2 for v, r in zip(values, ranks) if r == middle)
         start = -neg
         for (_, row), v in zip(group.iterrows(), values):
-            rows.append({**row.to_dict(), "x0": start, "x1": start + v, "xmid": start + v / 2})
+            rows.append({**row.to_dict(), "x0": start, "x1": start + v, "xmid": start + v / 2,
+                         "on_bar": text_colour_on(colours.get(row["level"], RATING_COLOURS[2]))})
             start += v
-    layout = pd.DataFrame(rows)
-    labels = list(dict.fromkeys(data["label"]))
-    base = alt.Chart(layout).encode(y=_y(labels), tooltip=_tooltip(layout, [alt.Tooltip("level:N", title="評価")]))
-    bars = base.mark_bar(height=BAR).encode(
-        x=alt.X("x0:Q", title="割合（％）：左は否定的、右は肯定的な回答", scale=alt.Scale(domain=[-100, 100]),
-                axis=alt.Axis(labelExpr="abs(datum.value)", values=[-100, -50, 0, 50, 100])),
-        x2="x1:Q",
+    layout = layout_rows(pd.DataFrame(rows))
+    base = alt.Chart(layout.bars).encode(tooltip=_tooltip(layout.bars, [alt.Tooltip("level:N", title="評価")]))
+    bars = base.mark_bar().encode(
+        x=alt.X("x0:Q", scale=alt.Scale(domain=[-100, 100]),
+                axis=_x_axis("割合（％）：左は否定的、右は肯定的な回答", labelExpr="abs(datum.value)",
+                             values=[-100, -50, 0, 50, 100])),
+        x2="x1:Q", y=_y_px("y0"), y2="y1:Q",
         color=alt.Color("level:N", sort=levels, title=None,
-                        scale=alt.Scale(domain=levels, range=RATING_COLOURS[: len(levels)])),
+                        scale=alt.Scale(domain=levels, range=[colours[lvl] for lvl in levels]),
+                        legend=alt.Legend(columns=_legend_columns(levels))),
     )
-    text = base.transform_filter("datum.percent_value >= 7").mark_text(fontSize=10).encode(
-        x="xmid:Q", text="percent_text:N")
-    rule = alt.Chart(pd.DataFrame({"x": [0]})).mark_rule(color="#555").encode(x="x:Q")
-    chart = alt.layer(bars, text, rule).properties(width=WIDTH + 60, height=_step(layout))
-    return _finish(chart, number, _rating_description(df, levels))
+    fits = "scale('x', datum.x1) - scale('x', datum.x0) >= datum.value_px + 4"
+    text = base.mark_text(baseline="middle").encode(
+        x="xmid:Q", y=_y_px("ymid"), color=alt.Color("on_bar:N", scale=None, legend=None),
+        text=alt.condition(fits, alt.Text("percent_text:N"), alt.value("")))
+    centre = base.transform_filter("datum.level_rank == 0").mark_rule(color="#555555").encode(
+        x=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
+    chart = alt.layer(bars, centre, text, _label_marks(layout))
+    return _finish(_container(chart, layout), number, _rating_description(df, levels))
 
 
 def _rating_description(df: pd.DataFrame, levels: list[str]) -> str:

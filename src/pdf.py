@@ -185,7 +185,9 @@ def print_page(single_html: str, captions: list[str], title: str) -> str:
 
 def _document(soup, main) -> str:
     """A bare page: the site's stylesheets, the PDF's own, the vega bundle; none of the theme's scripts."""
-    styles = "".join(str(link) for link in soup.head.find_all("link", rel="stylesheet"))
+    # the web pages' print.css is left out: the PDF's layout is pdf.css's alone (print.css hides code cells)
+    styles = "".join(str(link) for link in soup.head.find_all("link", rel="stylesheet")
+                     if not link["href"].split("?")[0].endswith("/print.css"))
     bundle = soup.head.find("script", src=re.compile(r"vega-bundle\.js"))
     return ("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
             f"<title>{html.escape(soup.title.string if soup.title else '')}</title>{styles}"

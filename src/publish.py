@@ -55,10 +55,11 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> No
         render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
         figures.update({p.name: p.read_bytes() for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
     _mirror(figures, stage / layout.FIGURES)          # a withdrawn figure's files go too
-    render.write_site_static(stage / "_static", stage.parent / "vendor")
     data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
     _mirror(data, stage / layout.DATA)
     _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / layout.CODE)
+    # last: the web font is cut down to the characters of everything staged above
+    render.write_site_static(stage / "_static", stage.parent / "vendor")
 
 
 def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
@@ -103,7 +104,7 @@ def _sync_static(staged: Path, built: Path) -> None:
     for path in staged.rglob("*"):
         if path.is_file():
             render.write_if_changed(built / path.relative_to(staged), path.read_bytes())
-    for sub in ("figures", "data"):
+    for sub in ("figures", "data", "fonts"):   # fonts: a previous build's subset (or whole OTF)
         keep = {p.name for p in (staged / sub).glob("*")}
         for old in (built / sub).glob("*") if (built / sub).exists() else []:
             if old.name not in keep:

@@ -5,18 +5,19 @@
   spec itself so the build can export the figure.
 * ``export_figures`` writes every figure of an executed notebook as SVG and PNG with
   vl-convert, using the Japanese font shipped on PyPI, plus its data CSV.
-* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the font and the CSS
-  into the book's ``_static`` directory.
+* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the CSS and a WOFF2
+  subset of the font (only the characters the book's pages use) into ``_static``.
 """
 from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from .datafiles import data_file_bytes
 from .datapkg import load_survey
@@ -26,7 +27,10 @@ MIME_VEGALITE = "application/vnd.vegalite.v6+json"
 RENDERER = "book"
 FONT_FAMILY = "Noto Sans JP"
 FONT_FILE = "NotoSansJP-Regular.otf"
+WEB_FONT_PATH = "fonts/NotoSansJP-Regular-subset.woff2"   # relative to _static; named in book.css
 PNG_SCALE = 2
+#: Width (px) of a figure's SVG/PNG download; on the page a chart takes its column's width.
+EXPORT_WIDTH = 640
 STATIC_SRC = Path(__file__).resolve().parent / "static"
 BUNDLE_PATH = "vega/vega-bundle.js"      # relative to _static; listed in _config.yml
 
@@ -64,14 +68,18 @@ def embed_html(spec: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()[:12]
     div_id = f"vega-{digest}"
     # Vega measures label widths when it draws: wait for the Japanese web font first,
-    # or labels measured with a fallback font are clipped.
+    # or labels measured with a fallback font are clipped.  The box is as wide as the
+    # column; a chart whose width is "container" takes that width and follows resizes.
     return (
-        f'<div class="vega-chart" id="{div_id}"></div>\n'
+        f'<div class="vega-chart" id="{div_id}" style="width:100%"></div>\n'
         "<script>(function(){var el=document.getElementById(" + json.dumps(div_id) + ");"
         "if(typeof vegaEmbed!=='function'){el.textContent='図を表示できません（vega-bundle.js が読み込まれていません）';"
         "console.error('vegaEmbed is not loaded');return;}"
         f"var spec={_script_safe_json(spec)};"
         "var draw=function(){vegaEmbed(el,spec,{renderer:'svg',actions:false})"
+        # a second layout pass: a legend that wraps at the new width changes the chart's height
+        ".then(function(r){var again=function(){return r.view.resize().runAsync();};"
+        "window.addEventListener('resize',function(){requestAnimationFrame(again);});return again();})"
         ".catch(function(e){console.error(e);el.textContent=String(e);});};"
         "var fonts=document.fonts&&document.fonts.load?document.fonts.load('12px \"" + FONT_FAMILY + "\"'):null;"
         "fonts?fonts.then(draw,draw):draw();})();</script>"
@@ -95,12 +103,29 @@ def enable_renderer() -> None:
 # --------------------------------------------------------------------------- static images
 
 
+def fixed_width(spec: dict[str, Any], width: int = EXPORT_WIDTH) -> dict[str, Any]:
+    """The spec for a static file: ``width`` px where the page lets the chart take its column's width."""
+    return {**spec, "width": width} if spec.get("width") == "container" else spec
+
+
 def spec_to_svg(spec: dict[str, Any]) -> str:
-    return _vl_convert().vegalite_to_svg(spec, vl_version=vegalite_version())
+    """The figure as a self-contained SVG: its text carries a subset of the Japanese font."""
+    from .svgfont import embed_font_subset
+
+    svg = _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
+    return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
 
 
 def spec_to_png(spec: dict[str, Any]) -> bytes:
-    return _vl_convert().vegalite_to_png(spec, vl_version=vegalite_version(), scale=PNG_SCALE)
+    return _vl_convert().vegalite_to_png(fixed_width(spec), vl_version=vegalite_version(), scale=PNG_SCALE)
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def with_bom(csv_bytes: bytes) -> bytes:
+    """The CSV as Excel on Japanese Windows reads it: UTF-8 with a byte-order mark (else it assumes Shift_JIS)."""
+    return csv_bytes if csv_bytes.startswith(UTF8_BOM) else UTF8_BOM + csv_bytes
 
 
 def figure_specs(nb) -> dict[int, dict[str, Any]]:
@@ -121,7 +146,9 @@ def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, byte
     """SVG and PNG bytes of a spec; cached by the spec's content (unchanged figures are not redrawn)."""
     if cache_dir is None:
         return spec_to_svg(spec).encode("utf-8"), spec_to_png(spec)
-    key = hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()
+    # what the files depend on besides the spec: a change to any of these redraws them
+    settings = {"width": EXPORT_WIDTH, "png_scale": PNG_SCALE, "svg_font": f"{FONT_FILE} subset, woff"}
+    key = hashlib.sha256(json.dumps([spec, settings], sort_keys=True).encode()).hexdigest()
     svg_path, png_path = cache_dir / f"{key}.svg", cache_dir / f"{key}.png"
     if not (svg_path.exists() and png_path.exists()):
         cache_dir.mkdir(parents=True, exist_ok=True)
@@ -147,10 +174,10 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
         written += [svg, png]
         res = survey.resources.get(number)
         if res is not None and res.published:
-            # the resource's own file, whatever its name; byte for byte: validation has
-            # refused cells a spreadsheet would run as formulas
+            # the resource's own file, whatever its name (validation has refused cells a spreadsheet
+            # would run as formulas), with a BOM so that Excel on Japanese Windows reads it as UTF-8
             table = out_dir / figure_spec(number).file_name("csv")
-            table.write_bytes(data_file_bytes(data_dir, res.path.name))
+            table.write_bytes(with_bom(data_file_bytes(data_dir, res.path.name)))
             written.append(table)
     return written
 
@@ -187,12 +214,88 @@ def _copy_if_changed(src: Path, dest: Path) -> None:
     write_if_changed(dest, src.read_bytes())
 
 
+# Characters the pages show besides the book's own text: the ja messages of Sphinx and the
+# theme (buttons, search page), and whole sets a reader may meet in any page or search.
+SITE_LANGUAGE = "ja"
+UI_PACKAGES = ("sphinx", "pydata_sphinx_theme", "sphinx_book_theme", "sphinx_togglebutton")
+ALWAYS_IN_FONT = "".join(chr(c) for ranges in ((0x20, 0x7F), (0x3000, 0x3040), (0x3041, 0x3097),
+                                                (0x309B, 0x3100), (0xFF01, 0xFF5F))
+                         for c in range(*ranges))
+TEXT_SUFFIXES = {".ipynb", ".md", ".yml", ".py", ".csv", ".json", ".js", ".html", ".txt", ".css"}
+NOT_SCANNED = ("vega", "fonts", "figures")   # _static folders without page text of their own
+
+
+def ui_message_text(language: str = SITE_LANGUAGE) -> str:
+    """Every translated message of the site's Sphinx, theme and toggle-button catalogs."""
+    from babel.messages.mofile import read_mo
+
+    texts = []
+    for package in UI_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        for root in (spec.submodule_search_locations or []) if spec else []:
+            for mo in sorted(Path(root).rglob(f"{language}/LC_MESSAGES/*.mo")):
+                with mo.open("rb") as fh:
+                    for message in read_mo(fh):
+                        forms = message.string if isinstance(message.string, (list, tuple)) else [message.string]
+                        texts += [form for form in forms if form]
+    return "".join(texts)
+
+
+def book_text_files(stage: Path) -> list[Path]:
+    """The staged book's text files (notebooks with their outputs, config, data, code, scripts)."""
+    skipped = [stage / "_static" / name for name in NOT_SCANNED]
+    return sorted(p for p in stage.rglob("*")
+                  if p.is_file() and p.suffix in TEXT_SUFFIXES and not any(d in p.parents for d in skipped))
+
+
+def glyphs_used(files: Iterable[Path]) -> str:
+    """Sorted distinct characters of ``files``, the UI messages and ALWAYS_IN_FONT."""
+    chars = set(ALWAYS_IN_FONT) | set(ui_message_text())
+    for path in files:
+        chars |= set(path.read_text(encoding="utf-8-sig", errors="ignore"))
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def font_subset(glyphs: str, cache_dir: Path) -> Path:
+    """WOFF2 of Noto Sans JP cut down to ``glyphs``, cached by the glyph set and the font's version."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    source = font_dir() / FONT_FILE
+    version = importlib.metadata.version("pylopdf-fonts-jp") + importlib.metadata.version("fonttools")
+    key = hashlib.sha256((version + glyphs).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / f"NotoSansJP-Regular-{key}.woff2"
+    if not path.exists():
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        options = subset.Options()
+        options.flavor = "woff2"
+        options.hinting = False          # CFF hints add bytes; browsers rasterise CJK well without them
+        font = TTFont(source)
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=glyphs)
+        subsetter.subset(font)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        font.flavor = "woff2"
+        font.save(tmp)
+        tmp.replace(path)
+    return path
+
+
 def write_site_static(static_dir: Path, cache_dir: Path) -> None:
-    """Put the JS bundle, the font and the stylesheet where Sphinx copies static files from."""
+    """Put the JS bundle, the stylesheet and scripts, and the font subset where Sphinx copies static files from.
+
+    Call it once everything else is staged: the font keeps only the characters of the
+    staged book beside ``static_dir`` (its parent), plus the theme's messages.
+    """
     _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
-    _copy_if_changed(font_dir() / FONT_FILE, static_dir / "fonts" / FONT_FILE)
     licence = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
     write_if_changed(static_dir / "fonts" / "OFL.txt", licence.encode("utf-8"))
     for path in STATIC_SRC.rglob("*"):
         if path.is_file():
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
+    glyphs = glyphs_used(book_text_files(static_dir.parent))
+    web_font = static_dir / WEB_FONT_PATH
+    _copy_if_changed(font_subset(glyphs, cache_dir), web_font)
+    for old in web_font.parent.iterdir():   # a previous build's font (another subset, or the whole OTF)
+        if old.suffix in (".otf", ".woff2") and old != web_font:
+            old.unlink()

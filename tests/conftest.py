@@ -87,14 +87,19 @@ def clean_build(tmp_path_factory, data_copy) -> Build:
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One headless Debian Chromium for the whole session (Playwright allows one sync driver per process)."""
+def playwright_driver():
+    """The one Playwright sync driver of the session (Playwright allows one per process)."""
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """One headless Debian Chromium for the whole session."""
     from browser import CHROMIUM_ARGS, chromium_path
 
-    executable = chromium_path()
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+    b = playwright_driver.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+    yield b
+    b.close()

@@ -76,3 +76,19 @@ def test_rough_shares_in_words_are_parsed():
     assert audit.rough_share_bounds("2割程度") == (15, 25)
     assert audit.rough_share_bounds("約三割") == (25, 35)
     assert audit.rough_share_bounds("半数") == (None, None)
+
+
+def test_disagreements_lead_with_one_finding_per_cause(tmp_path):
+    findings = audit.disagreement_findings(survey_with(tmp_path, WRONG_BASE))
+    assert len(findings) == 1
+    sentence = findings[0].sentence
+    assert "概要図表3" in sentence and "3個" in sentence and "n=80" in sentence and "n=81" in sentence
+    assert "全3行" in sentence and " " not in sentence
+    assert findings[0].rows["what"].tolist() == ["A", "B", "C", "割合の母数"]
+
+
+def test_real_report_findings_name_figure4s_base_once():
+    findings = audit.disagreement_findings(load_survey(REPO / "data"))
+    base = [f for f in findings if "概要図表4" in f.sentence]
+    assert len(base) == 1 and "n=589" in base[0].sentence and "n=588" in base[0].sentence
+    assert sum(len(f.rows) for f in findings) == len(audit.disagreements(load_survey(REPO / "data")))

@@ -86,7 +86,7 @@ def prose_numbers(text: str) -> list[str]:
     text = re.sub(r"```.*?```", "", text, flags=re.S)          # code cells and directives
     text = ROLE.sub("", text)
     text = re.sub(r"`[^`]*`", "", text)                          # inline code
-    text = re.sub(r"\]\(https?://[^)\s]*\)", "]", text)          # link targets (…/licenses/by/4.0/)
+    text = re.sub(r"\]\([^)]*\)", "]", text)                     # link targets (URLs)
     text = re.sub(r"^\(.+\)=$", "", text, flags=re.M)            # labels
     text = re.sub(r"^---.*?---", "", text, count=1, flags=re.S)  # front matter
     for pattern in ALLOWED:

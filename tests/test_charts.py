@@ -1,6 +1,7 @@
 """Chart builders: every figure with data → a spec holding exactly its data, renderable offline."""
 from __future__ import annotations
 
+import itertools
 import json
 import struct
 
@@ -76,6 +77,42 @@ def test_wrapping_keeps_every_character(text):
     assert "".join(lines) == text
     assert all(len(line) <= 13 for line in lines)
     assert not any(line[:1] in "）、。" for line in lines[1:])
+
+
+def test_labels_break_between_phrases_never_inside_a_word():
+    label = "知財管理を担当する内部スタッフが不足している"
+    lines = charts.wrap_label(label, width=12)
+    assert lines == ["知財管理を担当する", "内部スタッフが", "不足している"]
+    assert all(not line.endswith("スタ") for line in lines)
+    # every line break of every label on the site falls between two BudouX phrases
+    for number in WITH_DATA:
+        for item in SURVEY.table(number)["item"].unique():
+            bounds = set(itertools.accumulate(len(p) for p in charts.phrases(item)))
+            ends = set(itertools.accumulate(len(line) for line in charts.wrap_label(item)))
+            long_phrase = any(len(p) > charts.LABEL_WIDTH for p in charts.phrases(item))
+            assert long_phrase or ends <= bounds, (item, charts.wrap_label(item))
+
+
+@pytest.mark.parametrize(("a", "b", "ratio"), [
+    ("#000000", "#ffffff", 21.0), ("#ffffff", "#ffffff", 1.0), ("#777777", "#ffffff", 4.48),
+    ("#0072B2", "#ffffff", 5.19),
+])
+def test_contrast_ratio_follows_wcag(a, b, ratio):
+    assert charts.contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
+    assert charts.contrast_ratio(b, a) == pytest.approx(ratio, abs=0.01)
+
+
+@pytest.mark.parametrize("fill", charts.SERIES_COLOURS + charts.RATING_COLOURS)
+def test_value_labels_contrast_with_their_bar(fill):
+    assert charts.contrast_ratio(charts.text_colour_on(fill), fill) >= charts.MIN_CONTRAST
+
+
+def test_every_value_label_on_a_segment_is_coloured_for_its_fill():
+    rows = spec_rows(charts.figure_chart(SURVEY, 16).to_dict())
+    levels = list(dict.fromkeys(r["level"] for r in rows))
+    fills = dict(zip(levels, charts.RATING_COLOURS))
+    for row in rows:
+        assert charts.contrast_ratio(row["on_bar"], fills[row["level"]]) >= charts.MIN_CONTRAST
 
 
 def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
