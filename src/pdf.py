@@ -47,6 +47,9 @@ CHART_TIMEOUT_MS = 120_000
 FOOTER = ('<div style="width:100%;font-size:8pt;color:#444;text-align:center;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
 MARGIN = {"top": "16mm", "bottom": "18mm", "left": "16mm", "right": "16mm"}
+# A4's width less the side margins (178 mm) in CSS pixels: charts take their column's width when
+# drawn, so the page is laid out at the paper's width before they are (no resize when printing).
+PAPER_COLUMN_PX = round((210 - 32) / 25.4 * 96)
 _SITE_CONTROLS = ["a.headerlink", ".figure-downloads", "details.hide.above-input", "#jb-print-docs-body"]
 
 
@@ -293,7 +296,7 @@ def print_pdf(page: Path, pdf: Path) -> None:
         browser = p.chromium.launch(executable_path=chromium_path(),
                                     args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
         try:
-            tab = browser.new_page()
+            tab = browser.new_page(viewport={"width": PAPER_COLUMN_PX, "height": 1000})
             tab.route(re.compile(r"^(?!file:|data:|blob:)"), lambda route: route.abort())   # offline, like the site
             tab.on("pageerror", lambda e: errors.append(str(e)))
             tab.goto(page.resolve().as_uri(), wait_until="load")
