@@ -7,7 +7,7 @@ PORT   ?= 8000
 JOBS   ?=
 BUILD_FLAGS ?=
 
-.PHONY: help book preview test serve bench clean lock
+.PHONY: help book preview pdf test serve bench clean lock
 .DEFAULT_GOAL := help
 
 help:  ## list the commands
@@ -24,6 +24,9 @@ book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other
 
 preview: $(VENV)/.installed  ## serve on http://127.0.0.1:8000, rebuild and reload on every change (DATA=dir, PORT=n)
 	$(PY) -m src.pipeline preview --data "$(DATA)" --port $(PORT) $(if $(JOBS),--jobs $(JOBS))
+
+pdf: book  ## build the site, then the PDF edition _build/pdf/*.pdf (reprinted only when a page changed) and link it
+	$(PY) -m src.pdf build $(if $(filter --quiet,$(BUILD_FLAGS)),--quiet)
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)

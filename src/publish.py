@@ -18,10 +18,12 @@ from pathlib import Path
 
 from . import layout, render
 from .datafiles import data_file_bytes, published_files
+from .edition import add_to_site, fresh_pdf
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
 
 
 SITES = "sites"           # BUILD_DIR/sites/<digest>: published versions; BUILD_DIR/html links to one
+PDF_SUFFIX = "-pdf"       # BUILD_DIR/sites/<digest>-pdf: the same pages, carrying the PDF printed from them (src/pdf.py)
 
 
 @dataclass
@@ -125,7 +127,7 @@ def published_digest(target: Path) -> str | None:
     """The stage digest of the site ``target`` shows (None: no site, or not one of ours)."""
     if not target.is_symlink() or not target.is_dir():
         return None
-    return Path(os.readlink(target)).name
+    return Path(os.readlink(target)).name.removesuffix(PDF_SUFFIX)
 
 
 class PublishError(BuildError):
@@ -137,10 +139,12 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
 
     The switch is one ``rename`` of a relative symlink over ``target``: atomic, and it
     keeps a copied build directory working.  Older versions are removed afterwards.
+    The PDF edition goes in too when it was printed from these same pages (and only then).
     """
+    edition = fresh_pdf(target.parent, digest)
     sites = target.parent / SITES
-    version = sites / digest
-    partial = sites / f".{digest}.partial"
+    version = sites / (digest + PDF_SUFFIX if edition else digest)
+    partial = sites / f".{version.name}.partial"
     sites.mkdir(exist_ok=True)
     for leftover in (version, partial):
         if leftover.exists() and leftover != _current(target):
@@ -149,6 +153,8 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
         try:
             _pause("publish-copy")
             shutil.copytree(html, partial, copy_function=_copy_or_stop)
+            if edition:
+                add_to_site(partial, edition)
             partial.rename(version)
         except (OSError, _CopyFailed) as exc:
             shutil.rmtree(partial, ignore_errors=True)
