@@ -27,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -35,7 +34,8 @@ from pathlib import Path
 import yaml
 
 from .edition import EDITION_JS, RECORD, fresh_pdf, pdf_dir, read_record  # noqa: F401  (the CLI's and tests' names)
-from .execute import REPO, BuildError, die_with_parent
+from .execute import REPO, BuildError
+from .publish import mark_finished, sphinx_build
 from .render import FONT_FAMILY
 
 PDF_NAME = "nistep-dp145-saigenban.pdf"
@@ -262,21 +262,9 @@ def print_font(text: str) -> bytes:
 
 def run_singlehtml(stage: Path, out: Path, quiet: bool) -> Path:
     """Render the staged book as one page, strictly (warnings are errors); returns its directory."""
-    unfinished = out / ".unfinished"
-    if unfinished.exists():
-        shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True, exist_ok=True)
-    unfinished.touch()
-    cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage),
-           "--path-output", str(out), "--builder", "singlehtml", "-W", "-n", "--keep-going"]
-    if quiet:
-        cmd.append("--quiet")
-    proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=die_with_parent)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-        raise BuildError(f"jupyter-book/Sphinx (singlehtml) failed:\n{tail}")
-    unfinished.unlink()
-    return out / "_build" / "singlehtml"
+    page = sphinx_build(stage, out, "singlehtml", quiet)
+    mark_finished(out)
+    return page
 
 
 def chromium_path() -> str:

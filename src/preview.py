@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import html
-import os
 import signal
 import sys
 from dataclasses import dataclass, field

@@ -72,11 +72,12 @@ def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
         render.write_if_changed(dest / name, data)
 
 
-def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
-    """Build the staged book strictly; returns the HTML directory.
+def sphinx_build(stage: Path, out: Path, builder: str, quiet: bool) -> Path:
+    """Build the staged book with one Sphinx builder, strictly (warnings are errors); returns its output.
 
     A run that did not finish (killed, failed) may leave pages or an environment that
-    disagree with each other: the next run then starts from scratch.
+    disagree with each other: the next run then starts from scratch. The caller calls
+    ``mark_finished(out)`` once it has also done its own work on the output.
     """
     unfinished = out / ".unfinished"
     if unfinished.exists():
@@ -84,17 +85,27 @@ def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     unfinished.touch()
     cmd = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(stage), "--path-output", str(out),
-           "--builder", "html", "-W", "-n", "--keep-going"]
+           "--builder", builder, "-W", "-n", "--keep-going"]
     if quiet:
         cmd.append("--quiet")
     proc = subprocess.run(cmd, capture_output=True, text=True, preexec_fn=die_with_parent)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-40:])
-        raise BuildError(f"jupyter-book/Sphinx failed (strict build: warnings are errors):\n{tail}")
-    html = out / "_build" / "html"
+        raise BuildError(f"jupyter-book/Sphinx ({builder}) failed (strict build: warnings are errors):\n{tail}")
+    return out / "_build" / builder
+
+
+def mark_finished(out: Path) -> None:
+    """The output of ``sphinx_build`` in ``out`` is complete: the next run may build on it."""
+    (out / ".unfinished").unlink(missing_ok=True)
+
+
+def run_sphinx(stage: Path, out: Path, quiet: bool) -> Path:
+    """Build the staged book as the web site; returns the HTML directory."""
+    html = sphinx_build(stage, out, "html", quiet)
     _sync_static(stage / "_static", html / "_static")
     _drop_empty_search_terms(html / "searchindex.js")
-    unfinished.unlink()
+    mark_finished(out)
     return html
 
 
