@@ -24,6 +24,7 @@ from sphinx.config import Config
 from .render import BUNDLE_PATH
 
 A11Y_SCRIPT = "a11y.js"                                   # in src/static
+PDF_EDITION_SCRIPTS = ["pdf/edition.js", "pdf-edition.js"]  # link the PDF edition when the site carries it (src/pdf.py)
 ENGLISH_TOGGLE_LABEL = ' aria-label="Toggle hidden content"'
 CHART_MARKER = 'class="vega-chart"'                      # render.embed_html's container
 NOT_FOUND_PAGE = "404.html"
@@ -94,6 +95,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # before Sphinx turns the html_js_files strings into tuples (priority 800)
     app.connect("config-inited", drop_listed_static_scripts, priority=700)
     app.add_js_file(A11Y_SCRIPT, loading_method="defer")
+    for script in PDF_EDITION_SCRIPTS:
+        app.add_js_file(script)
     app.connect("html-page-context", load_page_assets)
     app.connect("build-finished", write_not_found_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
