@@ -3,12 +3,16 @@
 Chapters import what they use by name, in a folded set-up cell; ``__all__`` lists the
 helpers meant for them.  Numbers in the prose are never typed: they are computed from the
 data and inserted with myst-nb ``glue`` (``{glue:text}`name```).
+
+A chapter runs once for both editions (src/i18n.py): every glue helper glues the
+Japanese and the English value under the same name, and what a chapter shows is emitted
+per edition; the staging keeps each edition's own.
 """
 from __future__ import annotations
 
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from IPython.display import Markdown
 from myst_nb import glue
@@ -17,6 +21,7 @@ from . import claims
 from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, checksums_table, findings_html, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
+from .i18n import EDITIONS, Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
@@ -24,10 +29,11 @@ __all__ = [
     # data and formatting
     "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
-    "glue_text", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
+    "glue_text", "glue_by_edition", "glue_percent", "percent_text", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     # figures
-    "show_figure", "figure_caption", "glossary_table", "edition_title",
+    "show_figure", "glue_chart", "figure_caption", "figure_name", "glossary_table", "edition_title", "edition_settings",
+    "glue_month", "glue_base_note", "Editions", "tr",
     # the report (package sources)
     "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
@@ -36,8 +42,10 @@ __all__ = [
 
 
 def open_survey(data_dir: str | Path) -> Survey:
-    """Open the data directory a chapter was given (charts are set up when first drawn)."""
-    return load_survey(data_dir)
+    """Open the data directory a chapter was given and use its label translations (src/i18n.py)."""
+    survey = load_survey(data_dir)
+    use_translations(getattr(survey, "translations", None) or survey.descriptor.get("translations") or {})
+    return survey
 
 
 def fmt_count(value: int) -> str:
@@ -58,19 +66,32 @@ class PlainText:
         printer.text(self.text)
 
 
-def glue_text(name: str, text: str) -> str:
-    """Glue plain text (an answer label, a date) for ``{glue:text}``; returns it for reuse.
+def glue_text(name: str, text: str, en: str | None = None) -> str:
+    """Glue plain text (an answer label, a date) for ``{glue:text}`` in both editions; returns the Japanese.
 
-    Glued text is inserted as a text node, never parsed as markup, so labels from
-    the data cannot inject HTML into the page.
+    The English edition gets ``en``, or else the data package's translation of ``text``
+    (a label without one stays Japanese).  Glued text is inserted as a text node, never
+    parsed as markup, so labels from the data cannot inject HTML into the page.
     """
-    glue(name, PlainText(text), display=False)
+    glue_editions(name, {"ja": PlainText(text), "en": PlainText(tr(text, "en") if en is None else en)})
     return str(text)
 
 
+def glue_by_edition(name: str, make: Callable[[str], str]) -> str:
+    """Glue ``make(lang)`` for each edition (a sentence assembled in Python); returns the Japanese."""
+    texts = per_edition(make)
+    glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()})
+    return texts["ja"]
+
+
+def percent_text(value: float | Decimal | None, lang: str = "ja") -> str:
+    """A percentage as each edition prints it: ``13.9％`` (the report's full-width sign) or ``13.9%``."""
+    return fmt_percent(value) if lang == "ja" else fmt_percent(value, sign="%")
+
+
 def glue_percent(name: str, value: float | Decimal) -> str:
-    """Glue a percentage formatted like the report (``13.9％``)."""
-    return glue_text(name, fmt_percent(value))
+    """Glue a percentage formatted like the report (``13.9％``; English ``13.9%``)."""
+    return glue_by_edition(name, lambda lang: percent_text(value, lang))
 
 
 def glue_count(name: str, value: int) -> str:
@@ -80,14 +101,32 @@ def glue_count(name: str, value: int) -> str:
 
 # --------------------------------------------------------------------------- figures
 
-_TABLE_COLUMNS = {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）",
-                  "note": "注"}
+#: Column headings of a figure's data table, per edition.
+_TABLE_COLUMNS = {
+    "ja": {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）",
+           "note": "注"},
+    "en": {"series": "Series", "item": "Answer", "level": "Level", "count": "Respondents", "n": "n",
+           "percent": "Share (%)", "note": "Note"},
+}
+
+#: The English table's columns that repeat the original Japanese label.
+_ORIGINAL_COLUMNS = {"series": "Series (original)", "item": "Answer (original)", "level": "Level (original)"}
+
+_UNKNOWN = {"ja": "不明", "en": "unknown"}
 
 
-def figure_caption(survey: Survey, number: int) -> str:
-    """「概要図表N タイトル（注記）」 from the data package."""
+def figure_name(number: int, lang: str = "ja") -> str:
+    """「概要図表N」 / "Summary Figure N": how the site names the report's figures."""
+    return f"概要図表{number}" if lang == "ja" else f"Summary Figure {number}"
+
+
+def figure_caption(survey: Survey, number: int, lang: str = "ja") -> str:
+    """「概要図表N タイトル（注記）」 from the data package (English: translated title and note)."""
     res = survey.resource(number)
-    return f"概要図表{number} {res.title}{res.caption_parenthetical}"
+    if lang == "ja":
+        return f"{figure_name(number)} {res.title}{res.caption_parenthetical}"
+    note = tr(res.caption_parenthetical, lang)
+    return f"{figure_name(number, lang)}: {tr(res.title, lang)}" + (f" {note}" if note else "")
 
 
 def report_source(survey: Survey) -> dict[str, Any]:
@@ -96,24 +135,40 @@ def report_source(survey: Survey) -> dict[str, Any]:
     return sources[0]
 
 
-def report_citation(survey: Survey) -> str:
-    """「title」（series、publisher、2017年4月）, from the package's ``sources``."""
+def report_citation(survey: Survey, lang: str = "ja") -> str:
+    """「title」（series、publisher、2017年4月）, from the package's ``sources``.
+
+    English: the Japanese title, this site's translation of it (marked as such), then the details.
+    """
     src = report_source(survey)
-    parts = [src.get("series"), src.get("publisher"), fmt_month(src["issued"]) if src.get("issued") else None]
-    details = "、".join(p for p in parts if p)
-    return f"「{src.get('title', '')}」" + (f"（{details}）" if details else "")
+    issued = fmt_month(src["issued"], lang) if src.get("issued") else None
+    parts = [src.get("series"), tr(src.get("publisher"), lang) if src.get("publisher") else None, issued]
+    title = src.get("title", "")
+    if lang == "ja":
+        details = "、".join(p for p in parts if p)
+        return f"「{title}」" + (f"（{details}）" if details else "")
+    details = ", ".join(p for p in parts if p)
+    return f"「{title}」 {_title_translation(title)}" + (f" ({details})" if details else "")
 
 
-def report_citation_html(survey: Survey) -> str:
-    """The citation with the report's title linked to its public page (escaped)."""
+def _title_translation(title: str) -> str:
+    english = tr(title, "en")
+    return f"[“{english}”, this site’s translation]" if english != title else ""
+
+
+def report_citation_html(survey: Survey, lang: str = "ja") -> str:
+    """The citation with the report's title linked to its public page (escaped; the Japanese title marked ``lang="ja"``)."""
     from html import escape
 
     src = report_source(survey)
-    text = escape(report_citation(survey))
+    text = escape(report_citation(survey, lang))
+    title = escape(f"「{src.get('title', '')}」")
+    linked = title
     if src.get("path", "").startswith("https://"):
-        title = escape(f"「{src.get('title', '')}」")
-        text = text.replace(title, f'<a href="{escape(src["path"])}">{title}</a>', 1)
-    return text
+        linked = f'<a href="{escape(src["path"])}">{title}</a>'
+    if lang != "ja":
+        linked = f'<span lang="ja">{linked}</span>'
+    return text.replace(title, linked, 1)
 
 
 def report_series_html(survey: Survey) -> str:
@@ -129,12 +184,23 @@ def report_series_html(survey: Survey) -> str:
 def glue_report(survey: Survey) -> dict[str, Any]:
     """Glue the report's bibliographic facts: ``report_title``, ``report_citation``, ``report_link`` (markdown)."""
     src = report_source(survey)
-    glue_text("report_title", src.get("title", ""))
+    title = src.get("title", "")
+    glue_text("report_title", title, en=f"“{tr(title, 'en')}” (this site’s translation of the Japanese title)")
     glue_text("report_series", src.get("series", ""))
-    glue_text("report_citation", report_citation(survey))
+    glue_by_edition("report_citation", lambda lang: report_citation(survey, lang))
     link = src.get("path", "")
-    text = _md_escape(report_citation(survey))
-    glue("report_link", Markdown(f"[{text}]({link})" if link.startswith("https://") else text), display=False)
+
+    def link_markdown(lang: str) -> Markdown:
+        text = _md_escape(report_citation(survey, lang))
+        if link.startswith("https://"):
+            quoted = _md_escape(f"「{title}」")
+            target = f"[{quoted}]({link})"
+            if lang != "ja":      # the Japanese title, marked for readers and screen readers
+                target = f'<span lang="ja">{target}</span>'
+            text = text.replace(quoted, target, 1)
+        return Markdown(text)
+
+    glue_editions("report_link", per_edition(link_markdown))
     return src
 
 
@@ -142,144 +208,262 @@ def _md_escape(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_[]()<>#" else ch for ch in text)
 
 
-def source_note(survey: Survey, section: str):
+_ORIGINAL_TEXT_NOTE = {
+    "ja": "文章はこのサイトが報告書の事実と数値をもとに独自に書いたもので、報告書の文の転載ではありません。",
+    "en": "The text is this site’s own, written from the report’s facts and figures; it does not reproduce "
+          "the report’s sentences, and the English is this site’s translation.",
+}
+
+
+def source_note(survey: Survey, section: str) -> Editions:
     """The 出典 paragraph of a chapter: the report (linked), the summary's section and the chapter's figures."""
     from IPython.display import HTML
 
     from .figures import CHAPTER_OF_SECTION, figures_of
 
     figures = figures_of(section) if section in CHAPTER_OF_SECTION else []
-    where = f"概要{section}" + (f"、{_figure_range(figures)}" if figures else "")
-    return HTML(f'<p class="source-note">{report_citation_html(survey)}、{where}。'
-                "文章はこのサイトが報告書の事実と数値をもとに独自に書いたもので、報告書の文の転載ではありません。</p>")
+
+    def note(lang: str) -> HTML:
+        if lang == "ja":
+            where = f"概要{section}" + (f"、{_figure_range(figures)}" if figures else "")
+            return HTML(f'<p class="source-note">{report_citation_html(survey)}、{where}。{_ORIGINAL_TEXT_NOTE[lang]}</p>')
+        where = f"summary, section {section}" + (f", {_figure_range(figures, lang)}" if figures else "")
+        return HTML(f'<p class="source-note">{report_citation_html(survey, lang)}, {where}. {_ORIGINAL_TEXT_NOTE[lang]}</p>')
+
+    return Editions(per_edition(note))
 
 
-def errata_note(survey: Survey, checks):
-    """One paragraph per correction the report's public page records, with this site's recomputation."""
+def errata_note(survey: Survey, checks=None) -> Editions:
+    """One paragraph per correction the report's public page records, with this site's recomputation.
+
+    ``checks`` (the Japanese rows of ``audit.erratum_checks``) is accepted for old chapters;
+    each edition recomputes its own rows.
+    """
     from html import escape
 
     from IPython.display import HTML
 
+    from .audit import erratum_checks
+
     errata = report_source(survey).get("errata", [])
-    if not errata:
-        return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>")
-    parts = []
-    for e, check in zip(errata, checks.itertuples()):
-        parts.append(
-            f"<p>{report_citation_html(survey)}の公開ページには、{escape(fmt_date(e['date']))}付けの訂正が記録されています。"
-            f"{escape(e['statement'])}が、{escape(fmt_percent(e['before']))}から{escape(fmt_percent(e['after']))}に"
-            f"改められました（{escape(e.get('location', ''))}）。"
-            f"このサイトがデータから計算すると{escape(check.recomputed)}で、判定は「{escape(check.verdict)}」"
-            f"（{escape(check.explanation)}）です。</p>")
-    return HTML("\n".join(parts))
+
+    def note(lang: str) -> HTML:
+        if not errata:
+            return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>" if lang == "ja" else
+                        "<p>The data package records no correction on the report’s public page.</p>")
+        rows = _erratum_rows(erratum_checks, survey, lang)
+        parts = []
+        for e, check in zip(errata, rows.itertuples()):
+            before, after = escape(percent_text(e["before"], lang)), escape(percent_text(e["after"], lang))
+            if lang == "ja":
+                parts.append(
+                    f"<p>{report_citation_html(survey)}の公開ページには、{escape(fmt_date(e['date']))}付けの訂正が記録されています。"
+                    f"{escape(e['statement'])}が、{before}から{after}に"
+                    f"改められました（{escape(e.get('location', ''))}）。"
+                    f"このサイトがデータから計算すると{escape(check.recomputed)}で、判定は「{escape(check.verdict)}」"
+                    f"（{escape(check.explanation)}）です。</p>")
+            else:
+                parts.append(
+                    f"<p>The public page of {report_citation_html(survey, lang)} records a correction dated "
+                    f"{escape(fmt_date(e['date'], lang))}: {escape(tr(e['statement'], lang))} was changed from {before} "
+                    f"to {after} ({escape(tr(e.get('location', ''), lang))}). "
+                    f"Recomputed by this site from the data: {escape(check.recomputed)}; verdict: "
+                    f"“{escape(check.verdict)}” ({escape(check.explanation)}).</p>")
+        return HTML("\n".join(parts))
+
+    return Editions(per_edition(note))
 
 
-def _figure_range(numbers: list[int]) -> str:
-    """「概要図表5〜10」 for a run of three or more, else 「概要図表2・概要図表3」."""
-    if len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1)):
-        return f"概要図表{numbers[0]}〜{numbers[-1]}"
-    return "・".join(f"概要図表{n}" for n in numbers)
+def _erratum_rows(erratum_checks, survey: Survey, lang: str):
+    """``audit.erratum_checks`` in ``lang`` (older versions of it know only Japanese)."""
+    import inspect
+
+    if "lang" in inspect.signature(erratum_checks).parameters:
+        return erratum_checks(survey, lang=lang)
+    return erratum_checks(survey)
 
 
-def figures_text(numbers: list[int]) -> str:
-    """「概要図表2、5〜10、17」: figure numbers with runs collapsed."""
+def _figure_range(numbers: list[int], lang: str = "ja") -> str:
+    """「概要図表5〜10」 for a run of three or more, else 「概要図表2・概要図表3」 (English: Summary Figures 5–10)."""
+    run = len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1))
+    if lang == "ja":
+        return f"概要図表{numbers[0]}〜{numbers[-1]}" if run else "・".join(f"概要図表{n}" for n in numbers)
+    if run:
+        return f"Summary Figures {numbers[0]}–{numbers[-1]}"
+    return " and ".join(figure_name(n, lang) for n in numbers)
+
+
+def figures_text(numbers: list[int], lang: str = "ja") -> str:
+    """「概要図表2、5〜10、17」 (English "Summary Figures 2, 5–10 and 17"): figure numbers with runs collapsed."""
     runs: list[list[int]] = []
     for n in sorted(numbers):
         if runs and n == runs[-1][-1] + 1:
             runs[-1].append(n)
         else:
             runs.append([n])
-    parts = [f"{r[0]}〜{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs]
-    return "概要図表" + "、".join(parts) if parts else ""
+    if lang == "ja":
+        parts = [f"{r[0]}〜{r[-1]}" if len(r) > 2 else "、".join(map(str, r)) for r in runs]
+        return "概要図表" + "、".join(parts) if parts else ""
+    parts = [f"{r[0]}–{r[-1]}" if len(r) > 2 else ", ".join(map(str, r)) for r in runs]
+    if not parts:
+        return ""
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    single = len(numbers) == 1
+    return ("Summary Figure " if single else "Summary Figures ") + listed
 
 
 def glue_missing_figures(survey: Survey, numbers: list[int] | None = None) -> list[int]:
     """Glue ``missing_figures`` (「概要図表2、5〜10、17」): figures among ``numbers`` (default all) without a table."""
     missing = [n for n, res in sorted(survey.resources.items())
                if not res.published and (numbers is None or n in numbers)]
-    glue_text("missing_figures", figures_text(missing) or "なし")
+    glue_by_edition("missing_figures", lambda lang: figures_text(missing, lang) or ("なし" if lang == "ja" else "none"))
     return missing
 
 
-def data_table_html(table, notes: list[str] | None = None) -> str:
-    """The figure's rows as an escaped HTML table (empty columns dropped, unknown values shown as 不明)."""
-    import pandas as pd
+def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> str:
+    """The figure's rows as an escaped HTML table (empty columns dropped, unknown values shown as 不明).
 
-    from .charts import UNKNOWN
+    The English table gives each label in English and, beside it, the original Japanese (``lang="ja"``).
+    """
+    import pandas as pd
+    from html import escape
 
     shown = table.copy()
-    shown["percent"] = [UNKNOWN if pd.isna(v) else f"{round_half_up(v)}" for v in shown["percent"]]
+    shown["percent"] = [_UNKNOWN[lang] if pd.isna(v) else f"{round_half_up(v)}" for v in shown["percent"]]
     shown["count"] = ["" if pd.isna(v) else fmt_count(v) for v in shown["count"]]
     if "note" in shown:
-        shown["note"] = [_short_note(v) for v in shown["note"]]
-    shown = shown.rename(columns=_TABLE_COLUMNS)
-    shown = shown[[c for c in shown.columns if shown[c].astype(str).replace({"": None}).notna().any()]]
-    html = shown.to_html(index=False, escape=True, na_rep="—", classes="figure-data", border=0)
+        shown["note"] = [_short_note(v, lang) for v in shown["note"]]
+    columns = [c for c in shown.columns if c in _TABLE_COLUMNS[lang]
+               and shown[c].astype(str).replace({"": None}).notna().any()]
+    header, cells = [], []
+    for c in columns:
+        header.append(f"<th>{escape(_TABLE_COLUMNS[lang][c])}</th>")
+        if lang != "ja" and c in _ORIGINAL_COLUMNS:
+            header.append(f"<th>{escape(_ORIGINAL_COLUMNS[c])}</th>")
+    for row in shown.itertuples(index=False):
+        tds = []
+        for c in columns:
+            value = "" if _isna(getattr(row, c)) else str(getattr(row, c))
+            if lang != "ja" and c in _ORIGINAL_COLUMNS:
+                tds.append(f"<td>{escape(tr(value, lang))}</td><td lang=\"ja\">{escape(value)}</td>")
+            else:
+                tds.append(f"<td>{escape(value)}</td>")
+        cells.append("<tr>" + "".join(tds) + "</tr>")
+    html = (f'<table class="dataframe figure-data"><thead><tr>{"".join(header)}</tr></thead>'
+            f'<tbody>{"".join(cells)}</tbody></table>')
     if notes:
-        from html import escape
-
         html += "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes)
     return html
 
 
-def _short_note(note: str) -> str:
+_NOTE_MARKERS = {"導出": "derived", "不明": "unknown"}
+
+
+def _short_note(note: str, lang: str = "ja") -> str:
     """The table cell for a note: its marker (導出 or 不明 with ※); the rule goes below the table."""
-    return "" if not note else note.split("：", 1)[0] + "※"
+    if not note:
+        return ""
+    marker = note.split("：", 1)[0]
+    return (marker if lang == "ja" else _NOTE_MARKERS.get(marker, tr(marker, lang))) + "※"
 
 
-def _table_footnotes(table) -> list[str]:
+def _note_text(note: str, lang: str) -> str:
+    """A cell note (「導出：rule」) in ``lang``: its marker and its rule translated separately."""
+    if lang == "ja" or "：" not in note:
+        return tr(note, lang)
+    marker, rule = note.split("：", 1)
+    return f"{_NOTE_MARKERS.get(marker, tr(marker, lang))}: {tr(rule, lang)}"
+
+
+def _table_footnotes(table, lang: str = "ja") -> list[str]:
     """One footnote per distinct note of the table (「※導出：rule」, 「※不明：…」)."""
-    return [f"※{note}" for note in dict.fromkeys(n for n in table.get("note", []) if n)]
+    return [f"※{_note_text(note, lang)}" for note in dict.fromkeys(n for n in table.get("note", []) if n)]
 
 
-def _figure_notes_html(survey: Survey, number: int, chart) -> str:
+_FIGURE_NOTE_TEXT = {
+    "ja": {"source": "出典：{series}、概要図表{number}。", "drawn": "グラフはこのサイトがデータから作成。",
+           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード"},
+    "en": {"source": "Source: {series}, Summary Figure {number}. ", "drawn": "Chart drawn by this site from the data.",
+           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code"},
+}
+
+
+def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> str:
     from .charts import NotPublished, annotate_cells
 
+    text = _FIGURE_NOTE_TEXT[lang]
     spec = figure_spec(number)
     res = survey.resource(number)
-    source = f"出典：{report_series_html(survey)}、概要図表{number}。"
+    source = text["source"].format(series=report_series_html(survey), number=number)
     if isinstance(chart, NotPublished):
-        return f'<p class="figure-source">{source}</p>'
+        return f'<p class="figure-source">{source.strip()}</p>'
     table = annotate_cells(survey.table(number), res)
+    links = text["sep"].join(f'<a href="{figure_href(spec.file_name(ext))}" download>{ext.upper()}</a>'
+                             for ext in ("csv", "svg", "png"))
     return "\n".join([
-        f'<p class="figure-source">{source}グラフはこのサイトがデータから作成。</p>',
-        f'<details class="figure-data"><summary>データ表（概要図表{number}）</summary>'
-        f"{data_table_html(table, _table_footnotes(table))}</details>",
-        '<p class="figure-downloads">ダウンロード：'
-        f'<a href="{figure_href(spec.file_name("csv"))}" download>CSV</a>・'
-        f'<a href="{figure_href(spec.file_name("svg"))}" download>SVG</a>・'
-        f'<a href="{figure_href(spec.file_name("png"))}" download>PNG</a>'
-        f'（<a href="code.html#{spec.code_anchor}">描画コード</a>）</p>'])
+        f'<p class="figure-source">{source}{text["drawn"]}</p>',
+        f'<details class="figure-data"><summary>{text["table"].format(number=number)}</summary>'
+        f"{data_table_html(table, _table_footnotes(table, lang), lang)}</details>",
+        f'<p class="figure-downloads">{text["downloads"]}{links}'
+        f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
 
 
-def show_figure(survey: Survey, number: int):
+def _figure_chart(survey: Survey, number: int, lang: str):
+    """The figure's chart in ``lang`` (charts without an edition parameter draw Japanese only)."""
+    import inspect
+
+    from .charts import figure_chart
+
+    if "lang" in inspect.signature(figure_chart).parameters:
+        return figure_chart(survey, number, lang=lang)
+    return figure_chart(survey, number)
+
+
+def glue_chart(name: str, survey: Survey, number: int) -> dict[str, Any]:
+    """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart."""
+    charts = per_edition(lambda lang: _figure_chart(survey, number, lang))
+    glue_editions(name, charts)
+    return charts
+
+
+def show_figure(survey: Survey, number: int) -> Editions:
     """Glue figure ``number`` (chart, or a 'not published' note) and its caption; show its data and downloads.
 
     The chapter places the glued figure with ``{glue:figure} figNN`` and ``:name: fig-NN``.
     """
     from IPython.display import HTML
 
-    from .charts import figure_chart
-
-    chart = figure_chart(survey, number)
     stem = figure_spec(number).stem
-    glue(stem, chart, display=False)
-    glue_text(f"{stem}_caption", figure_caption(survey, number))
-    return HTML(_figure_notes_html(survey, number, chart))
+    charts = glue_chart(stem, survey, number)
+    glue_by_edition(f"{stem}_caption", lambda lang: figure_caption(survey, number, lang))
+    return Editions({lang: HTML(_figure_notes_html(survey, number, chart, lang)) for lang, chart in charts.items()})
 
 
 # --------------------------------------------------------------------------- facts for the prose
 
 REPO = Path(__file__).resolve().parent.parent
 GLOSSARY = REPO / "chapters" / "glossary.yml"
+EDITIONS_FILE = REPO / "chapters" / "editions.yml"
 
 
-def edition_title() -> str:
-    """This site's own title (``title`` in _config.yml, the one place it is set)."""
+def edition_settings(lang: str) -> dict[str, Any]:
+    """What the ``lang`` edition says about itself (chapters/editions.yml: title, part captions, switch label)."""
     import yaml
 
     from .datafiles import record_read
 
+    record_read(EDITIONS_FILE)
+    return yaml.safe_load(EDITIONS_FILE.read_text(encoding="utf-8"))[lang]
+
+
+def edition_title(lang: str = "ja") -> str:
+    """This site's own title (``title`` in _config.yml; the English one in chapters/editions.yml)."""
+    import yaml
+
+    from .datafiles import record_read
+
+    if lang != "ja":
+        return edition_settings(lang)["title"]
     config = REPO / "_config.yml"
     record_read(config)   # re-execute the page that shows it when the title changes
     return yaml.safe_load(config.read_text(encoding="utf-8"))["title"]
@@ -297,7 +481,21 @@ def glossary_table():
     terms = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["terms"]
     rows = [{"用語": t["term"], "意味": t["meaning"],
              "使わない言い方": "、".join(r["example"] for r in t["ruled_out"])} for t in terms]
-    return table_html(pd.DataFrame(rows))
+    english = _glossary_html_en(terms)
+    return Editions({"ja": table_html(pd.DataFrame(rows)), "en": english})
+
+
+def _glossary_html_en(terms: list[dict[str, Any]]):
+    """The English glossary: the English term this site uses, the Japanese term (marked), its meaning."""
+    from html import escape
+
+    from IPython.display import HTML
+
+    rows = "".join(
+        f'<tr><td>{escape(t.get("en", {}).get("term", t["term"]))}</td><td lang="ja">{escape(t["term"])}</td>'
+        f'<td>{escape(t.get("en", {}).get("meaning", t["meaning"]))}</td></tr>' for t in terms)
+    return HTML('<table class="dataframe"><thead><tr><th>Term</th><th>Japanese</th><th>Meaning</th></tr></thead>'
+                f"<tbody>{rows}</tbody></table>")
 
 
 def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None):
@@ -322,7 +520,7 @@ def glue_item(key: str, table, contains: str, series: str | None = None):
     if not _isna(row["percent"]):
         glue_percent(f"{key}_pct", row["percent"])
     else:
-        glue_text(f"{key}_pct", "不明")
+        glue_by_edition(f"{key}_pct", lambda lang: _UNKNOWN[lang])
     return row
 
 
@@ -340,16 +538,25 @@ def _isna(value) -> bool:
     return value is None or bool(pd.isna(value))
 
 
-def fmt_month(value: str) -> str:
-    """'2016-01' → '2016年1月'."""
-    year, month = str(value).split("-")[:2]
-    return f"{int(year)}年{int(month)}月"
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
 
 
-def fmt_date(value: str) -> str:
-    """'2017-05-10' → '2017年5月10日'."""
+def fmt_month(value: str, lang: str = "ja") -> str:
+    """'2016-01' → '2016年1月' (English 'January 2016')."""
+    year, month = (int(x) for x in str(value).split("-")[:2])
+    return f"{year}年{month}月" if lang == "ja" else f"{_MONTHS[month - 1]} {year}"
+
+
+def fmt_date(value: str, lang: str = "ja") -> str:
+    """'2017-05-10' → '2017年5月10日' (English '10 May 2017')."""
     year, month, day = (int(x) for x in str(value).split("-")[:3])
-    return f"{year}年{month}月{day}日"
+    return f"{year}年{month}月{day}日" if lang == "ja" else f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def glue_month(name: str, value: str) -> str:
+    """Glue a month ('2016-01') as each edition writes it; returns the Japanese."""
+    return glue_by_edition(name, lambda lang: fmt_month(value, lang))
 
 
 def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
@@ -378,37 +585,59 @@ def reported_fact(survey: Survey, ident: str) -> dict:
     return fact
 
 
-def base_note(survey: Survey, number: int) -> str:
+def base_note(survey: Survey, number: int, lang: str = "ja") -> str:
     """A sentence on the denominator of a figure's percentages, from the audit (this site's own check)."""
     from .audit import base_explanations
 
     rows = base_explanations(survey, figures=[number])
     if rows.empty:
-        return "この図の割合は、このサイトがキャプションのnから計算し直した値とすべて一致します"
+        return ("この図の割合は、このサイトがキャプションのnから計算し直した値とすべて一致します" if lang == "ja" else
+                "every percentage of this figure equals the value this site recomputes from the caption’s n")
     row = rows.iloc[0]
     if row["recomputed"] == "該当なし":
-        return f"このサイトの検算では、この図の割合はキャプションの{row['printed']}でもほかの単一の母数でも再現できません"
-    return (f"このサイトの検算では、この図の割合はキャプションの{row['printed']}ではなく"
-            f"{row['recomputed']}で割った値と全項目で一致します")
+        if lang == "ja":
+            return f"このサイトの検算では、この図の割合はキャプションの{row['printed']}でもほかの単一の母数でも再現できません"
+        return (f"in this site’s check, the percentages of this figure cannot be reproduced from the caption’s "
+                f"{row['printed']} or from any other single base")
+    if lang == "ja":
+        return (f"このサイトの検算では、この図の割合はキャプションの{row['printed']}ではなく"
+                f"{row['recomputed']}で割った値と全項目で一致します")
+    return (f"in this site’s check, every percentage of this figure equals the count divided by {row['recomputed']}, "
+            f"not by the caption’s {row['printed']}")
 
 
-def unknown_note(table, series: str | None = None) -> str:
+def glue_base_note(name: str, survey: Survey, number: int) -> str:
+    """Glue :func:`base_note` for each edition; returns the Japanese."""
+    return glue_by_edition(name, lambda lang: base_note(survey, number, lang))
+
+
+def unknown_note(table, series: str | None = None, lang: str = "ja") -> str:
     """A sentence saying how many values the summary leaves undetermined ("" when none)."""
     rows = table if series is None else table[table["series"] == series]
     missing = int(rows["percent"].isna().sum())
     if not missing:
         return ""
+    if lang != "ja":
+        where = f" of “{tr(series, lang)}”" if series else ""
+        values = "value" if missing == 1 else "values"
+        return (f"The printed summary does not determine {missing} {values}{where}; the chart and the table show them "
+                "as “unknown” (see the table’s note and the data appendix).")
     where = f"「{series}」の" if series else ""
     return (f"なお、{where}{missing}項目の値は概要の印字からは決められないため、図と表では「不明」としています"
             "（表の注とデータの付録を参照）。")
 
 
-def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです") -> str:
-    """Glue the phrase that is true of a compared with b, so a comparison in the prose follows the data."""
+def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです",
+                    en: tuple[str, str, str] = ("higher than", "lower than", "the same as")) -> str:
+    """Glue the phrase that is true of a compared with b, so a comparison in the prose follows the data.
+
+    ``en`` gives the English phrases (higher, lower, same) for the English edition.
+    """
     if _isna(a) or _isna(b):
         raise ValueError(f"cannot compare for '{name}': a value is unknown ({a}, {b})")
     a, b = round_half_up(a), round_half_up(b)
-    return glue_text(name, higher if a > b else lower if a < b else same)
+    pick = 0 if a > b else 1 if a < b else 2
+    return glue_text(name, (higher, lower, same)[pick], en=en[pick])
 
 
 def check_claims(survey: Survey, names: list[str]) -> None:

@@ -27,6 +27,8 @@ def glued_values(notebook: Path) -> dict[str, str]:
     values = {}
     for cell in nb.get("cells", []):
         for output in cell.get("outputs", []):
+            if output.get("metadata", {}).get("edition", "ja") != "ja":
+                continue       # the English edition glues the same values in English
             name = output.get("metadata", {}).get("scrapbook", {}).get("name")
             kinds = {k.removeprefix(GLUE_RECORD) for k in output.get("data", {})}
             if name and kinds <= set(TEXT_KINDS):

@@ -323,12 +323,12 @@ def build_pdf(build_dir: Path, quiet: bool = False, log=print) -> Path:
     Then publish the site again with the PDF linked, in the pipeline's atomic switch.
     """
     from .pipeline import _lock
-    from .publish import PDF_SUFFIX, Outcome, publish, published_digest, stage_digest
+    from .publish import PDF_SUFFIX, Outcome, publish, published_digest, site_digest
 
     lock = _lock(build_dir)
     try:
         stage, target = build_dir / "stage", build_dir / "html"
-        digest = stage_digest(stage)[:24] if stage.is_dir() else None
+        digest = site_digest(build_dir)
         if digest is None or published_digest(target) != digest:
             raise BuildError("the published site was not built from the staged pages: run `make book` first")
         edition = fresh_pdf(build_dir, digest)

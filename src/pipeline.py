@@ -33,8 +33,9 @@ from .datafiles import DataError
 from .figures import book_problems
 from .validate import validate_directory
 from .execute import BuildError, REPO, display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
-from .publish import (SITES, Outcome, PublishError, publish, published_digest, recover, run_sphinx, stage_book,
-                      stage_digest)
+from .i18n import EDITIONS, SOURCE
+from .publish import (SITES, Outcome, PublishError, publish, published_digest, recover, run_editions, site_digest,
+                      stage_book, stage_dir)
 
 __all__ = ["build", "main", "BuildError", "Outcome", "PublishError", "SITES", "publish"]   # what tests and tools use
 
@@ -95,18 +96,18 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     tasks = plan_tasks(root, build_dir, data_dir)
     glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
-    stage = build_dir / "stage"
-    stage_book(root, tasks, stage, data_dir)
-    digest = stage_digest(stage)[:24]
+    for lang in EDITIONS:         # one execution, one staged book per edition (src/i18n.py)
+        stage_book(root, tasks, stage_dir(build_dir, lang), data_dir, lang)
+    digest = site_digest(build_dir)
     record_file = build_dir / "last-build.json"
     last = read_record(record_file)
     if published_digest(target) == digest:
         log("sphinx: nothing changed since the published site; kept it")
     else:
         t0 = time.perf_counter()
-        html = run_sphinx(stage, build_dir / "sphinx", quiet)
-        log(f"sphinx: built in {time.perf_counter() - t0:.1f} s")
-        publish(html, target, digest, outcome)
+        sites = run_editions(build_dir, quiet)
+        log(f"sphinx: built {len(sites)} editions in {time.perf_counter() - t0:.1f} s")
+        publish(sites.pop(SOURCE), target, digest, outcome, editions=sites)
     executed = sorted(r.docname for r in results if r.executed)
     timings = dict(last.get("timings", {}), **{r.docname: round(r.seconds, 2) for r in results if r.executed})
     data_sum = changes.data_digest(data_dir)

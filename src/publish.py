@@ -7,6 +7,7 @@ an interrupted build leaves nothing the next one cannot repair.
 from __future__ import annotations
 
 import errno
+import json
 import os
 import shutil
 import signal
@@ -20,6 +21,11 @@ from . import layout, render
 from .datafiles import data_file_bytes, published_files
 from .edition import add_to_site, fresh_pdf
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
+from .i18n import EDITIONS, SOURCE, edition_notebook
+
+#: Where each edition is published inside the site ("" = the root).
+EDITION_PREFIX = {"ja": "", "en": "en"}
+EDITIONS_FILE = Path("chapters") / "editions.yml"
 
 
 SITES = "sites"           # BUILD_DIR/sites/<digest>: published versions; BUILD_DIR/html links to one
@@ -38,28 +44,103 @@ def stage_digest(stage: Path) -> str:
     return tree_digest([p for p in stage.rglob("*") if p.is_file()], stage)
 
 
-def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path) -> None:
-    """A book tree of executed notebooks that jupyter-book can render without executing.
+def stage_dir(build_dir: Path, lang: str) -> Path:
+    """The staging book of edition ``lang`` (BUILD_DIR/stage, BUILD_DIR/stage-en)."""
+    return build_dir / ("stage" if lang == SOURCE else f"stage-{lang}")
 
+
+def site_digest(build_dir: Path) -> str | None:
+    """Hash of every edition's staged book (None when one is not staged): equal digests, equal sites."""
+    import hashlib
+
+    stages = [stage_dir(build_dir, lang) for lang in EDITIONS]
+    if not all(stage.is_dir() for stage in stages):
+        return None
+    return hashlib.sha256("".join(stage_digest(stage) for stage in stages).encode()).hexdigest()[:24]
+
+
+def run_editions(build_dir: Path, quiet: bool) -> dict[str, Path]:
+    """Build every edition's staged book with Sphinx, side by side (two processes); returns lang → HTML directory."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    out = {lang: build_dir / ("sphinx" if lang == SOURCE else f"sphinx-{lang}") for lang in EDITIONS}
+    with ThreadPoolExecutor(len(EDITIONS)) as pool:
+        futures = {lang: pool.submit(run_sphinx, stage_dir(build_dir, lang), out[lang], quiet) for lang in EDITIONS}
+        return {lang: f.result() for lang, f in futures.items()}
+
+
+def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang: str = SOURCE) -> None:
+    """A book tree of edition ``lang``'s executed notebooks that jupyter-book can render without executing.
+
+    Each notebook keeps its untagged cells and outputs and those of its edition (src/i18n.py).
     Besides the notebooks it holds the data package (downloads: only the files
     ``published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
     """
-    for name in ("_config.yml", "_toc.yml"):
-        render.write_if_changed(stage / name, (root / name).read_bytes())
+    config, toc = edition_book_files(root, lang)
+    render.write_if_changed(stage / "_config.yml", config)
+    render.write_if_changed(stage / "_toc.yml", toc)
     wanted = {f"{t.docname}.ipynb" for t in tasks}
     for old in stage.rglob("*.ipynb"):
         if str(old.relative_to(stage)) not in wanted:
             old.unlink()
     figures = {}
     for t in tasks:
-        render.write_if_changed(stage / f"{t.docname}.ipynb", (t.cache_dir / "notebook.ipynb").read_bytes())
-        figures.update({p.name: p.read_bytes() for p in (t.cache_dir / "assets").glob("*") if p.is_file()})
+        nb = json.loads((t.cache_dir / "notebook.ipynb").read_text(encoding="utf-8"))
+        render.write_if_changed(stage / f"{t.docname}.ipynb",
+                                json.dumps(edition_notebook(nb, lang), ensure_ascii=False, indent=1).encode("utf-8"))
+        figures.update(_edition_assets(t.cache_dir / "assets", lang))
     _mirror(figures, stage / layout.FIGURES)          # a withdrawn figure's files go too
     data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
     _mirror(data, stage / layout.DATA)
     _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / layout.CODE)
     # last: the web font is cut down to the characters of everything staged above
     render.write_site_static(stage / "_static", stage.parent / "vendor")
+
+
+def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:
+    """A chapter's figure files for edition ``lang``: ``assets/`` (Japanese) or ``assets/<lang>/``."""
+    files = {p.name: p.read_bytes() for p in assets.glob("*") if p.is_file()}
+    if lang != SOURCE:
+        files.update({p.name: p.read_bytes() for p in (assets / lang).glob("*") if p.is_file()})
+    return files
+
+
+def edition_book_files(root: Path, lang: str) -> tuple[bytes, bytes]:
+    """``_config.yml`` and ``_toc.yml`` of edition ``lang``: the book's own, with the edition's title,
+    language, part captions, footer and base URL (chapters/editions.yml), and its language switch."""
+    import yaml
+
+    config_bytes, toc_bytes = (root / "_config.yml").read_bytes(), (root / "_toc.yml").read_bytes()
+    settings = yaml.safe_load((root / EDITIONS_FILE).read_text(encoding="utf-8"))
+    config = yaml.safe_load(config_bytes)
+    sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
+    other = next(o for o in EDITIONS if o != lang)
+    sphinx_config["edition_switch"] = {
+        "lang": other, "label": settings[lang]["switch_label"], "title": settings[lang]["switch_title"],
+        "to_other": _relative_prefix(lang, other)}
+    if lang == SOURCE:
+        return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode("utf-8"), toc_bytes
+    own = settings[lang]
+    config["title"] = own["title"]
+    config["author"] = own.get("author", config.get("author", ""))
+    html = config.setdefault("html", {})
+    html["extra_footer"] = own.get("footer", "")
+    if html.get("baseurl"):
+        html["baseurl"] = html["baseurl"].rstrip("/") + f"/{EDITION_PREFIX[lang]}/"
+    sphinx_config.update({"language": lang, "html_search_language": lang})
+    sphinx_config.update(own.get("sphinx", {}))
+    toc = yaml.safe_load(toc_bytes)
+    for part in toc.get("parts", []):
+        part["caption"] = own.get("captions", {}).get(part.get("caption"), part.get("caption"))
+    return (yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode("utf-8"),
+            yaml.safe_dump(toc, allow_unicode=True, sort_keys=False).encode("utf-8"))
+
+
+def _relative_prefix(lang: str, other: str) -> str:
+    """From the root of edition ``lang`` to the root of edition ``other`` ("en/" or "../")."""
+    up = "../" if EDITION_PREFIX[lang] else ""
+    down = f"{EDITION_PREFIX[other]}/" if EDITION_PREFIX[other] else ""
+    return up + down
 
 
 def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
@@ -145,8 +226,10 @@ class PublishError(BuildError):
     """Publishing failed before the switch: the previous site is still the published one."""
 
 
-def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
+def publish(html: Path, target: Path, digest: str, outcome: Outcome, editions: dict[str, Path] | None = None) -> None:
     """Copy ``html`` to BUILD_DIR/sites/<digest>, then point the symlink ``target`` at it.
+
+    ``editions`` maps a language to its built site, copied into its folder (``en/``).
 
     The switch is one ``rename`` of a relative symlink over ``target``: atomic, and it
     keeps a copied build directory working.  Older versions are removed afterwards.
@@ -164,6 +247,8 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome) -> None:
         try:
             _pause("publish-copy")
             shutil.copytree(html, partial, copy_function=_copy_or_stop)
+            for lang, site in (editions or {}).items():
+                shutil.copytree(site, partial / EDITION_PREFIX[lang], copy_function=_copy_or_stop)
             if edition:
                 add_to_site(partial, edition)
             partial.rename(version)

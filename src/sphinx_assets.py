@@ -83,20 +83,40 @@ a {{ color: #0b57a4; }}
 """
 
 
+def not_found_html_en(title: str, home: str) -> str:
+    """The English edition's 404 page (same layout)."""
+    page = not_found_html(title, home).replace('<html lang="ja">', '<html lang="en">')
+    for ja, en in (("ページが見つかりません", "Page not found"),
+                   ("お探しのページは、このサイトにありません。アドレスに誤りがないか確かめてください。",
+                    "There is no page at this address on this site. Please check the address."),
+                   ("のトップページへ", ": home page")):
+        page = page.replace(ja, en)
+    return page
+
+
 def write_not_found_page(app: Sphinx, exception: Exception | None) -> None:
     """404.html at the site root; its link goes to the base URL, or to the host's root without one."""
     if exception is not None or app.builder.format != "html":
         return
     home = (app.config.html_baseurl or "").strip() or "/"
-    Path(app.outdir, NOT_FOUND_PAGE).write_text(not_found_html(app.config.html_title, home), encoding="utf-8")
+    page = not_found_html(app.config.html_title, home)
+    if (app.config.language or "ja") != "ja":
+        page = not_found_html_en(app.config.html_title, home)
+    Path(app.outdir, NOT_FOUND_PAGE).write_text(page, encoding="utf-8")
+
+
+def add_pdf_edition_scripts(app: Sphinx, config: Config) -> None:
+    """The PDF edition is printed from the Japanese pages and linked from them only."""
+    if (config.language or "ja") == "ja":
+        for script in PDF_EDITION_SCRIPTS:
+            app.add_js_file(script)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     # before Sphinx turns the html_js_files strings into tuples (priority 800)
     app.connect("config-inited", drop_listed_static_scripts, priority=700)
     app.add_js_file(A11Y_SCRIPT, loading_method="defer")
-    for script in PDF_EDITION_SCRIPTS:
-        app.add_js_file(script)
+    app.connect("config-inited", add_pdf_edition_scripts)
     app.connect("html-page-context", load_page_assets)
     app.connect("build-finished", write_not_found_page)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

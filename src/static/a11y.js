@@ -2,6 +2,8 @@
    The theme ships some labels untranslated (its ja catalog lacks them); a control's
    accessible name must contain its visible text (WCAG 2.5.3). Loaded with `defer`. */
 (() => {
+  // The English edition (src/sphinx_editions.py) keeps the theme's English names.
+  const JAPANESE = (document.documentElement.lang || "ja").startsWith("ja");
   const LABELS = [   // [selector, attribute, Japanese text]
     ['nav[aria-label="Main"]', "aria-label", "サイト内の章"],
     ['nav[aria-label="Page"]', "aria-label", "このページの見出し"],
@@ -19,6 +21,7 @@
   const TABLE_BOXES = ".table-wrapper, .pst-scrollable-table-container";
 
   const translateLabels = () => {
+    if (!JAPANESE) return;
     for (const [selector, attribute, text] of LABELS)
       document.querySelectorAll(selector).forEach((el) => el.setAttribute(attribute, text));
   };
@@ -29,7 +32,8 @@
     const icon = document.querySelector(`.theme-switch-button i[data-mode="${mode}"]`);
     const current = icon ? icon.getAttribute("title") : "";
     document.querySelectorAll(".theme-switch-button").forEach((button) => {
-      const name = current ? `表示モード：${current}` : "表示モード";
+      const name = JAPANESE ? (current ? `表示モード：${current}` : "表示モード")
+                            : (current ? `Colour mode: ${current}` : "Colour mode");
       button.setAttribute("aria-label", name);
       button.setAttribute("data-bs-title", name);
       button.querySelectorAll("i").forEach((i) => i.setAttribute("aria-hidden", "true"));
@@ -44,7 +48,8 @@
       if (!box.hasAttribute("role")) box.setAttribute("role", "region");
       if (!box.hasAttribute("aria-label")) {
         const caption = box.querySelector("caption, summary");
-        box.setAttribute("aria-label", caption ? caption.textContent.trim() : "表（横にスクロールできます）");
+        box.setAttribute("aria-label", caption ? caption.textContent.trim()
+        : JAPANESE ? "表（横にスクロールできます）" : "Table (scrolls sideways)");
       }
     });
   };
