@@ -133,13 +133,16 @@ def page_text(html: Path) -> str:
 
 
 def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_path, data_copy):
+    """… in both editions; and a label whose translation is removed is listed and shown in Japanese."""
     data = tmp_path / "data"
     shutil.copytree(data_copy, data)
     build_dir = tmp_path / "_build"
     assert run_build(data, build_dir).returncode == 0
     page = build_dir / "html" / "chapters" / "05_institutions.html"
+    english = build_dir / "html" / "en" / "chapters" / "05_institutions.html"
     second = "「研究者が行わなければならない事務作業・手続きが多く負担になる」（60.6％）"
     assert second in page_text(page)
+    assert "60.6%" in page_text(english) and "67.3%" not in page_text(english)
 
     csv = data / "fig15.csv"                   # customs paperwork moves up to second place: 70 of 104
     old_row = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
@@ -154,12 +157,26 @@ def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_
     customs = "（試作品のやりとりにおける通関手続きなど）が煩雑である」（67.3％）"
     assert customs in text and text.index(customs) < text.index(second)     # now second, before the researchers' item
     assert "67.3%" in (build_dir / "html" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
+    assert "67.3%" in page_text(english)                 # the same run feeds the English edition
+    assert "67.3%" in (build_dir / "html" / "en" / "_static" / "figures" / "fig15.svg").read_text(encoding="utf-8")
     # the build says which glued values changed and which findings it checked again; the record keeps it
     assert "fig15_top2_pct: 60.6％ → 67.3％" in proc.stdout
     report = last_build(build_dir)["changes"]
     assert {"chapter": "chapters/05_institutions", "name": "fig15_top2_pct", "old": "60.6％", "new": "67.3％"} \
         in report["glue_changes"]
     assert "paperwork_burden_leads" in report["findings_rechecked"]["chapters/05_institutions"]
+
+    # a label without an English translation: listed once by the build, shown in Japanese in the English edition
+    label = next(line.split(",")[1] for line in csv.read_text(encoding="utf-8").splitlines() if "通関手続き" in line)
+    descriptor = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
+    assert descriptor["translations"]["en"].pop(label)
+    (data / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=1), encoding="utf-8")
+    proc = run_build(data, build_dir)
+    assert proc.returncode == 0, proc.stderr
+    listed = [line for line in proc.stdout.splitlines() if line.startswith("translations:")]
+    assert len(listed) == 1 and f"「{label}」" in listed[0], listed
+    assert last_build(build_dir)["missing_translations"] == {"en": [label]}
+    assert "".join(label.split()) in page_text(english)
 
     # data that contradicts a finding the text states stops the build, naming it; the site stays
     before = tree_hashes(build_dir / "html")

@@ -11,7 +11,8 @@
   if (typeof Search === "undefined") return;
   // Sphinx 7.4's ja catalog leaves the results line untranslated (empty): the page said nothing.
   const FINISHED = "Search finished, found ${resultCount} page(s) matching the search query.";
-  if (typeof Documentation !== "undefined" && !Documentation.TRANSLATIONS[FINISHED])
+  const JAPANESE = (document.documentElement.lang || "ja").startsWith("ja");   // not the English edition
+  if (JAPANESE && typeof Documentation !== "undefined" && !Documentation.TRANSLATIONS[FINISHED])
     Documentation.TRANSLATIONS[FINISHED] = "検索が完了しました。${resultCount}件のページが見つかりました。";
   if (!document.getElementById("search-results")) {
     if (typeof SphinxHighlight !== "undefined" && localStorage.getItem("sphinx_highlight_terms")) {
