@@ -79,13 +79,14 @@ _TYPE_NAMES = {"string": "a string (text)", "object": "an object {…}", "array"
 def _schema_reason(error) -> str:
     if error.schema.get("reason"):
         return error.schema["reason"]
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return "must be " + " or ".join(_TYPE_NAMES.get(t, str(t)) for t in types)
     if error.validator == "minLength":
         return "must not be empty" if error.validator_value == 1 else f"shorter than {error.validator_value} characters"
     reasons = {"pattern": "wrong form", "not": "contains a control character",
                "maxLength": f"longer than {error.validator_value} characters", "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
-               "type": "must be " + " or ".join(_TYPE_NAMES.get(t, t) for t in
-                                                 (error.validator_value if isinstance(error.validator_value, list)
-                                                  else [error.validator_value])), "minItems": "must not be empty",
+               "minItems": "must not be empty",
                "maxItems": f"at most {error.validator_value} entries"}
     return reasons.get(error.validator, error.validator)
 
