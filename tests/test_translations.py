@@ -258,3 +258,13 @@ def test_reader_text_kinds_mark_labels():
     assert kinds["課題に感じる"] == "label"
     assert kinds[survey.resource(12).description] == "text"
     assert list(kinds) == reader_texts(survey)
+
+
+def test_the_schema_states_the_loader_limits():
+    """The limits are written twice (schema and src/datapkg.py): they must agree."""
+    from src.datapkg import MAX_TEXT
+    from src.validate import SCHEMA
+
+    defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
+    assert defs["translation"]["maxLength"] == defs["translated_text"]["maxLength"] == MAX_TEXT
+    assert defs["label"]["maxLength"] == MAX_LABEL
