@@ -578,11 +578,11 @@ def _csv_labels(path: Path) -> list[str]:
     if text is None:
         return []
     try:
-        rows = list(csv.DictReader(io.StringIO(text, newline="")))
+        header, *rows = list(csv.reader(io.StringIO(text, newline=""))) or [[]]
     except csv.Error:
         return []
-    return list(dict.fromkeys(label for col in ("series", "item", "level") for row in rows
-                              if (label := str(row.get(col) or "").strip())))
+    columns = [i for name in ("series", "item", "level") for i, h in enumerate(header) if h.strip() == name]
+    return list(dict.fromkeys(label for i in columns for row in rows if i < len(row) and (label := row[i].strip())))
 
 
 def reader_text_kinds(descriptor: dict[str, Any], resources: Iterable[Resource],
@@ -631,9 +631,9 @@ def reader_text_kinds(descriptor: dict[str, Any], resources: Iterable[Resource],
         for source in objects(meta.get("sources")):
             add(source.get("title"), TEXT)
         for key in ("n", "n_by_item", "series_question_type"):
-            for label in (meta.get(key) or {}) if isinstance(meta.get(key), dict) else ():
+            for label in meta.get(key) if isinstance(meta.get(key), dict) else ():
                 add(label, LABEL)
-        for level in meta.get("levels") or [] if isinstance(meta.get("levels"), list) else []:
+        for level in meta.get("levels") if isinstance(meta.get("levels"), list) else ():
             add(level, LABEL)
         for fact in objects(meta.get("prose_facts")):
             add(fact.get("item"), LABEL)

@@ -268,3 +268,11 @@ def test_the_schema_states_the_loader_limits():
     defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
     assert defs["translation"]["maxLength"] == defs["translated_text"]["maxLength"] == MAX_TEXT
     assert defs["label"]["maxLength"] == MAX_LABEL
+
+
+def test_labels_of_a_csv_saved_with_bom_and_crlf_are_found(data):
+    """Excel's UTF-8 CSV (BOM, CRLF) is accepted by validation; its labels are the same texts."""
+    path = data / "fig12.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes().replace(b"\n", b"\r\n"))
+    assert problems(data) == []
+    assert missing_translations(load_survey(data), "en") == []
