@@ -16,10 +16,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from .i18n import SOURCE, has_japanese
 from .shares import percent_of, round_half_up
 from .datafiles import (DESCRIPTOR, DataError, Problem, confined_path, decode_text, read_descriptor,
                         read_regular_file, record_read)
@@ -48,6 +49,19 @@ _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 
 
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+#: A language of the package's ``translations``: two lower-case letters (ISO 639-1), never the data's own (ja).
+LANGUAGE = re.compile(r"^[a-z]{2}\Z")
+
+
+#: Longest translation of a text that is not a label (descriptions, rules, notes); labels keep MAX_LABEL.
+MAX_TEXT = 4000
+
+
+#: Kinds of reader-visible text: a label (title, answer option, series, level…: at most MAX_LABEL
+#: characters, in the package and in a translation) or a longer text (description, rule, note).
+LABEL, TEXT = "label", "text"
 
 
 @dataclass(frozen=True)
@@ -487,6 +501,34 @@ class Survey:
         """Survey facts (population, responses, dates) stated in the report's method section."""
         return self.descriptor.get("survey", {})
 
+    @property
+    def translations(self) -> dict[str, dict[str, str]]:
+        """Language → {Japanese text: translation} (key ``translations``; {} when absent).
+
+        Only well-formed entries (validation reports the others), so ``i18n.tr`` never returns
+        a non-string.
+        """
+        raw = self.descriptor.get("translations")
+        if not isinstance(raw, dict):
+            return {}
+        return {lang: {k: v for k, v in table.items() if isinstance(k, str) and k and isinstance(v, str) and v}
+                for lang, table in raw.items()
+                if isinstance(lang, str) and LANGUAGE.match(lang) and lang != SOURCE and isinstance(table, dict)}
+
+    def labels(self, figure: int) -> list[str]:
+        """The distinct series, item and level labels of a figure's table, in table order ([] without a table).
+
+        Uses the parsed table when a chapter has read it already, else a plain CSV read (no checks:
+        validation has run) — cheap enough for the build to call for every figure.
+        """
+        res = self.resources.get(figure)
+        if res is None or not res.published:
+            return []
+        frame = self._frames.get(figure)
+        if frame is not None:
+            return _frame_labels(frame)
+        return _csv_labels(res.path)
+
     def reported(self, ident: str) -> dict[str, Any] | None:
         """A number the report's prose states (``reported_in_prose``), or None."""
         return next((f for f in self.descriptor.get("reported_in_prose", []) if f.get("id") == ident), None)
@@ -520,6 +562,116 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     out["n"] = pd.array(out["n"], dtype="Int64")
     out["percent"] = pd.array(out["percent"], dtype="Float64")
     return out.reset_index(drop=True)
+
+
+def _frame_labels(frame: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(str(v) for col in ("series", "item", "level") for v in frame[col] if str(v)))
+
+
+def _csv_labels(path: Path) -> list[str]:
+    """The labels of a CSV read without the table checks ([] when it cannot be read: validation says why)."""
+    raw, _ = read_regular_file(path)
+    if raw is None:
+        return []
+    record_read(path)
+    text, _ = decode_text(path, raw)
+    if text is None:
+        return []
+    try:
+        header, *rows = list(csv.reader(io.StringIO(text, newline=""))) or [[]]
+    except csv.Error:
+        return []
+    columns = [i for name in ("series", "item", "level") for i, h in enumerate(header) if h.strip() == name]
+    return list(dict.fromkeys(label for i in columns for row in rows if i < len(row) and (label := row[i].strip())))
+
+
+def reader_text_kinds(descriptor: dict[str, Any], resources: Iterable[Resource],
+                      labels: Callable[[Resource], Iterable[str]]) -> dict[str, str]:
+    """Every Japanese text of the package a reader sees → its kind (:data:`LABEL` or :data:`TEXT`).
+
+    The one list of what an edition in another language must translate (data/README.md,
+    「翻訳」): the package's title, description and licence note; the report's title, publisher
+    and errata (``sources``); the texts of ``survey`` and ``reported_in_prose``; and per resource
+    its title, caption parenthetical, description, inferred question type, notes, prose facts,
+    the rules of derived cells and every series, item and level label (from ``labels(res)``: the
+    table's, for a resource with one). Only texts with a Japanese character count: anything
+    else (numbers, codes, ``(n=784)``) reads the same in every edition. In package order, each
+    text once; a text that is a label anywhere is a label.
+    """
+    found: dict[str, str] = {}
+
+    def add(value: Any, kind: str) -> None:
+        if isinstance(value, str) and has_japanese(value) and found.get(value) != LABEL:
+            found[value] = kind
+
+    def objects(value: Any) -> list[dict[str, Any]]:
+        return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+    add(descriptor.get("title"), TEXT)
+    add(descriptor.get("description"), TEXT)
+    add(descriptor.get("license_note"), TEXT)
+    for source in objects(descriptor.get("sources")):
+        for key in ("title", "publisher", "part_used"):
+            add(source.get(key), TEXT)
+        for erratum in objects(source.get("errata")):
+            for key in ("statement", "location", "note"):
+                add(erratum.get(key), TEXT)
+    facts = descriptor.get("survey")
+    for key, value in (facts.items() if isinstance(facts, dict) else ()):
+        add(value, LABEL if key in ("population_description", "projects_since_fiscal_year_label") else TEXT)
+    for fact in objects(descriptor.get("reported_in_prose")):
+        for key in ("statement", "value", "check"):
+            add(fact.get(key), TEXT)
+    for res in resources:
+        meta = res.meta
+        add(res.title, LABEL)
+        add(meta.get("caption_parenthetical"), LABEL)
+        for key in ("question_type_inferred", "description", "published_sequence_note"):
+            add(meta.get(key), TEXT)
+        for source in objects(meta.get("sources")):
+            add(source.get("title"), TEXT)
+        for key in ("n", "n_by_item", "series_question_type"):
+            for label in meta.get(key) if isinstance(meta.get(key), dict) else ():
+                add(label, LABEL)
+        for level in meta.get("levels") if isinstance(meta.get("levels"), list) else ():
+            add(level, LABEL)
+        for fact in objects(meta.get("prose_facts")):
+            add(fact.get("item"), LABEL)
+            add(fact.get("statement"), TEXT)
+        for cell in objects(meta.get("derived_cells")) + objects(meta.get("undetermined_cells")):
+            for key in ("series", "item", "level"):
+                add(cell.get(key), LABEL)
+            add(cell.get("rule"), TEXT)
+        for label in labels(res):
+            add(label, LABEL)
+    return found
+
+
+def reader_texts(survey: Survey) -> list[str]:
+    """Every Japanese text of the package a reader of the site sees, each once, in package order.
+
+    What a translation must cover (:func:`reader_text_kinds` says which places count); the
+    build and the tests use this one list.
+    """
+    return list(reader_text_kinds(survey.descriptor, survey.resources.values(),
+                                  lambda res: survey.labels(res.figure)))
+
+
+def missing_translations(survey: Survey, lang: str) -> list[str]:
+    """The reader texts (:func:`reader_texts`) without a translation into ``lang``, in the same order.
+
+    ``[]`` for the data's own language. A label without one is shown in Japanese (``i18n.tr``).
+    """
+    if lang == SOURCE:
+        return []
+    table = survey.translations.get(lang, {})
+    return [text for text in reader_texts(survey) if text not in table]
+
+
+def unused_translations(survey: Survey, lang: str) -> list[str]:
+    """Keys of ``translations[lang]`` that are no reader text (a typo, or a label that changed), in package order."""
+    texts = set(reader_texts(survey))
+    return [key for key in survey.translations.get(lang, {}) if key not in texts]
 
 
 def load_survey(directory: Path | str, strict: bool = True) -> Survey:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 
 from .datafiles import DESCRIPTOR, README, Problem, confined_path, read_descriptor, read_regular_file
-from .datapkg import _CONTROL, Resource, _resources, _tables
+from .datapkg import LABEL, MAX_LABEL, _CONTROL, Resource, _frame_labels, _resources, _tables, reader_text_kinds
 
 
 SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
@@ -29,8 +30,16 @@ def _schema_validator():
     return jsonschema.Draft202012Validator(schema)
 
 
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 def _json_where(path: Iterable[Any]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    """``resources[3].title``; a key that is not a name is quoted: ``translations.en["国外の企業等"]``."""
+    def step(p: Any) -> str:
+        if isinstance(p, int):
+            return f"[{p}]"
+        return f".{p}" if _NAME.match(str(p)) else f"[{json.dumps(str(p), ensure_ascii=False)}]"
+    return "".join(step(p) for p in path).lstrip(".")
 
 
 def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
@@ -47,8 +56,12 @@ def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
         else:
             value = json.dumps(error.instance, ensure_ascii=False)
             shown = value if len(value) <= 60 else value[:57] + "…"
-            message = f"{shown} is not allowed here ({_schema_reason(error)})"
-            field = where
+            if "propertyNames" in error.absolute_schema_path:     # a key, not a value: name it in the field
+                message = f"the key {shown} is not allowed here ({_schema_reason(error)})"
+                field = _json_where([*error.absolute_path, error.instance])
+            else:
+                message = f"{shown} is not allowed here ({_schema_reason(error)})"
+                field = where
         problems.append(Problem(DESCRIPTOR, message, fix, field=field or None))
     problems += _control_character_problems(descriptor)
     survey = descriptor.get("survey")
@@ -59,18 +72,32 @@ def _schema_problems(descriptor: dict[str, Any]) -> list[Problem]:
     return problems
 
 
+_TYPE_NAMES = {"string": "a string (text)", "object": "an object {…}", "array": "a list […]", "integer": "a whole number",
+               "number": "a number", "null": "null", "boolean": "true or false"}
+
+
 def _schema_reason(error) -> str:
+    if error.schema.get("reason"):
+        return error.schema["reason"]
+    if error.validator == "type":
+        types = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        return "must be " + " or ".join(_TYPE_NAMES.get(t, str(t)) for t in types)
+    if error.validator == "minLength":
+        return "must not be empty" if error.validator_value == 1 else f"shorter than {error.validator_value} characters"
     reasons = {"pattern": "wrong form", "not": "contains a control character",
                "maxLength": f"longer than {error.validator_value} characters", "minimum": f"must be ≥ {error.validator_value}", "maximum": f"must be ≤ {error.validator_value}",
-               "type": f"must be {error.validator_value}", "minItems": "must not be empty",
+               "minItems": "must not be empty",
                "maxItems": f"at most {error.validator_value} entries"}
     return reasons.get(error.validator, error.validator)
 
 
 def _control_character_problems(value: Any, path: tuple = ()) -> list[Problem]:
-    """Control characters anywhere in the metadata (a line break is allowed in long texts)."""
+    """Control characters anywhere in the metadata (a line break is allowed in long texts).
+
+    ``translations`` is left to the schema, which says which text of it is wrong.
+    """
     if isinstance(value, dict):
-        return [p for k, v in value.items()
+        return [p for k, v in value.items() if not (path == () and k == "translations")
                 for p in _control_character_problems(k, path) + _control_character_problems(v, path + (k,))]
     if isinstance(value, list):
         return [p for i, v in enumerate(value) for p in _control_character_problems(v, path + (i,))]
@@ -98,9 +125,34 @@ def validate_directory(directory: Path | str, requirements: Iterable[Requirement
         return problems
     schema = _schema_problems(descriptor)
     resources, res_problems = _resources(directory, descriptor)
-    _, table_problems = _tables(directory, resources)
+    frames, table_problems = _tables(directory, resources)
     required = [p for check in requirements for p in check(descriptor, resources)]
-    return problems + schema + res_problems + _readme_problems(directory) + required + table_problems
+    translated = translation_problems(descriptor, resources, frames)
+    return problems + schema + translated + res_problems + _readme_problems(directory) + required + table_problems
+
+
+def translation_problems(descriptor: dict[str, Any], resources: Iterable[Resource],
+                         frames: dict[str, Any]) -> list[Problem]:
+    """A translated label must fit where the label goes: at most MAX_LABEL characters, like the label.
+
+    The shape of ``translations`` is the schema's (``_schema_problems``); which texts are labels
+    is :func:`src.datapkg.reader_text_kinds`'s, with the labels of the tables that could be read.
+    """
+    by_language = descriptor.get("translations")
+    if not isinstance(by_language, dict) or not any(isinstance(t, dict) and t for t in by_language.values()):
+        return []
+    kinds = reader_text_kinds(descriptor, resources,
+                              lambda res: _frame_labels(frames[res.name]) if res.name in frames else [])
+    problems = []
+    for lang, table in by_language.items():
+        for text, translation in (table.items() if isinstance(table, dict) else ()):
+            if kinds.get(text) == LABEL and isinstance(translation, str) and len(translation) > MAX_LABEL:
+                problems.append(Problem(
+                    DESCRIPTOR, f"the translation of the label {json.dumps(text, ensure_ascii=False)} is "
+                    f"{len(translation):,} characters long; the limit for labels is {MAX_LABEL}",
+                    "shorten the translation: labels (titles, captions, answer options, series, levels) are shown "
+                    "in charts and tables", field=_json_where(("translations", lang, text))))
+    return problems
 
 
 def _readme_problems(directory: Path) -> list[Problem]:
