@@ -80,6 +80,14 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
         os.close(lock)
 
 
+def missing_translations(data_dir: Path) -> dict[str, list[str]]:
+    """Language → texts of the data package that edition shows untranslated (src/datapkg.py)."""
+    from .datapkg import load_survey, missing_translations as missing
+
+    survey = load_survey(data_dir)
+    return {lang: missing(survey, lang) for lang in EDITIONS if lang != SOURCE}
+
+
 def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool, log, outcome: Outcome,
                   started: float) -> Path:
     target = build_dir / "html"
@@ -90,6 +98,12 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     data_dir = data_dir.resolve()
     shown = display_data_dir(data_dir)
     log(f"data: {shown} is valid")
+    untranslated = missing_translations(data_dir)
+    for lang, texts in untranslated.items():
+        if texts:
+            log(f"translations: {len(texts)} text(s) of the data have no '{lang}' translation; the {lang} edition "
+                f"shows them in Japanese (add them to translations.{lang} in datapackage.json): "
+                + "; ".join(f"「{t}」" for t in texts))
     # Chapters import `src` from this repository, wherever the book sources live.
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     link_data_dir(build_dir, data_dir, shown)
@@ -114,7 +128,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     report = changes.change_report(tasks, results, glued_before, last.get("data_digest", data_sum) != data_sum)
     for line in changes.report_lines(report):
         log(line)
-    record = {"stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings,
+    record = {"missing_translations": untranslated, "stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings,
               "data_digest": data_sum, "changes": report}
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
