@@ -93,6 +93,7 @@ TEXT: dict[str, dict[str, str]] = {
 ORIGINAL_COLUMNS = {"series": "series_ja", "item": "item_ja", "level": "level_ja"}
 #: The one tooltip field of an English chart that shows Japanese: the row's original labels.
 ORIGINAL_FIELD = "original"
+MARK_DESCRIPTION = "mark_description"
 ORIGINAL_EXPR = ("(datum.series_ja ? datum.series_ja + ' / ' : '') + datum.item_ja"
                  " + (datum.level_ja ? ' / ' + datum.level_ja : '')")
 #: Characters that never start a line (closing brackets, punctuation, the long-vowel mark).
@@ -321,10 +322,30 @@ def _tooltip(data: pd.DataFrame, extra: list[str] | None = None, lang: str = "ja
             alt.Tooltip("percent_text:N", title=words["percent"]), *note]
 
 
-def _chart(rows: pd.DataFrame, lang: str) -> alt.Chart:
-    """The chart of a figure's rows; a translated edition computes the original-label field for its tooltip."""
+def _mark_description(extra: list[str] | None, lang: str) -> str:
+    """Vega expression for a mark's aria-label in a translated edition: the tooltip's fields but the original labels.
+
+    (Without it Vega reads out every encoded field, the Japanese originals and the layout's coordinates among them.)
+    """
+    words = _words(lang)
+    fields = [("item", words["item"]), *((c, words[c]) for c in extra or []), ("count_text", words["count"]),
+              ("n", "n"), ("percent_text", words["percent"])]
+    text = " + '; ' + ".join(f"'{title}: ' + datum.{name}" for name, title in fields)
+    return f"{text} + (datum.note ? '; {words['note']}: ' + datum.note : '')"
+
+
+def _chart(rows: pd.DataFrame, data: pd.DataFrame, extra: list[str] | None, lang: str, **encoding: Any) -> alt.Chart:
+    """The marks of a figure's rows with ``encoding`` and the tooltip (``_tooltip(data, extra)``).
+
+    A translated edition also computes the original-label field its tooltip shows, and gives
+    each mark an aria-label in that edition's language, without the original labels.
+    """
     chart = alt.Chart(rows)
-    return chart if lang == i18n.SOURCE else chart.transform_calculate(**{ORIGINAL_FIELD: ORIGINAL_EXPR})
+    if lang == i18n.SOURCE:
+        return chart.encode(**encoding, tooltip=_tooltip(data, extra, lang))
+    return chart.transform_calculate(**{ORIGINAL_FIELD: ORIGINAL_EXPR, MARK_DESCRIPTION: _mark_description(extra, lang)}
+                                     ).encode(**encoding, tooltip=_tooltip(data, extra, lang),
+                                              description=alt.Description(f"{MARK_DESCRIPTION}:N"))
 
 
 # --------------------------------------------------------------------------- layout: labels above bars
@@ -479,11 +500,9 @@ def share_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja"
                if panels else None)
     layout = layout_rows(data, headers=headers)
     axis_title = words["share_axis"] + ("" if panels else words["axis_n"].format(n=_n_text(df, lang)))
-    base = _chart(layout.bars, lang).encode(
-        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]), axis=_x_axis(axis_title, lang=lang)),
-        y=_y_px("ymid"),
-        tooltip=_tooltip(data, ["series"] if panels else None, lang),
-    )
+    base = _chart(layout.bars, data, ["series"] if panels else None, lang,
+                  x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]), axis=_x_axis(axis_title, lang=lang)),
+                  y=_y_px("ymid"))
     bars = base.mark_bar(color=BAR_COLOUR).encode(x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
     chart = alt.layer(bars, *_value_labels(base, BAR_COLOUR), _label_marks(layout))
     return _finish(_container(chart, layout), number, describe(df, words["share_kind"], lang))
@@ -497,12 +516,10 @@ def bars_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja")
     top = float(data["percent_value"].max()) if data["percent_value"].notna().any() else 100
     domain_max = min(100, (int(top // 10) + 2) * 10)
     axis_title = words["bars_axis"] + words["axis_n"].format(n=_n_text(df, lang))
-    base = _chart(layout.bars, lang).encode(
-        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, domain_max]),
-                axis=_x_axis(axis_title, (0, domain_max), lang=lang)),
-        y=_y_px("ymid"),
-        tooltip=_tooltip(data, lang=lang),
-    )
+    base = _chart(layout.bars, data, None, lang,
+                  x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, domain_max]),
+                          axis=_x_axis(axis_title, (0, domain_max), lang=lang)),
+                  y=_y_px("ymid"))
     bars = base.mark_bar(color=BAR_COLOUR).encode(x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q")
     chart = alt.layer(bars, *_value_labels(base, BAR_COLOUR), _unknown_marks(base, lang), _label_marks(layout))
     return _finish(_container(chart, layout), number, describe(df, words["bars_kind"], lang))
@@ -518,11 +535,10 @@ def paired_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja
     data["on_bar"] = data["series"].map(lambda s: text_colour_on(colours[s]))
     legend = list(dict.fromkeys(data["series_label"]))
     layout = layout_rows(data, slots=series)
-    base = _chart(layout.bars, lang).encode(
-        x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]), axis=_x_axis(words["share_axis"], lang=lang)),
-        y=_y_px("ymid"),
-        tooltip=_tooltip(data, ["series"], lang),
-    )
+    base = _chart(layout.bars, data, ["series"], lang,
+                  x=alt.X("percent_value:Q", scale=alt.Scale(domain=[0, 100]),
+                          axis=_x_axis(words["share_axis"], lang=lang)),
+                  y=_y_px("ymid"))
     bars = base.mark_bar().encode(
         x2=alt.datum(0), y=_y_px("y0"), y2="y1:Q",
         color=alt.Color("series_label:N", sort=legend, title=None,
@@ -560,7 +576,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
                          "on_bar": text_colour_on(colours.get(row["level"], RATING_COLOURS[2]))})
             start += v
     layout = layout_rows(pd.DataFrame(rows))
-    base = _chart(layout.bars, lang).encode(tooltip=_tooltip(layout.bars, ["level"], lang))
+    base = _chart(layout.bars, layout.bars, ["level"], lang)
     bars = base.mark_bar().encode(
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-100, 100]),
                 axis=_x_axis(_words(lang)["rating_axis"], lang=lang, labelExpr="abs(datum.value)",
