@@ -5,8 +5,8 @@ edition's language ``lang`` ("ja" or "en") and returns an ``alt.Chart``; nothing
 from disk here.  In ``lang="en"`` everything a reader sees is English: the labels of the
 data through ``i18n.tr`` (a label without a translation stays Japanese), axis and tooltip
 titles, value labels and the description; the rows keep their original Japanese labels
-(``series_ja``, ``item_ja``, ``level_ja``), shown in one tooltip field (「Original
-(Japanese)」) and written to the English CSV download.  Common to all charts: the column's width
+(``series_ja``, ``item_ja``, ``level_ja``), shown in one tooltip field (“Original
+(Japanese)”) and written to the English CSV download.  Common to all charts: the column's width
 on the page (labels above full-width bars, so one layout fits a phone and a desktop),
 Japanese labels wrapped at phrase boundaries (never truncated), percent labels on the
 marks in a colour that contrasts with what they sit on, n shown, tooltips with item,
