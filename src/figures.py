@@ -88,13 +88,22 @@ REGISTRY: dict[int, FigureSpec] = {
 }
 
 
-def missing_values_text(unlabelled: bool = False) -> str:
+def missing_values_text(unlabelled: bool = False, lang: str = "ja") -> str:
     """The one sentence the site uses for a figure whose values our text source lacks.
 
     The report did publish these figures (as graphics in its PDF); only the text
     extraction this data was transcribed from lacks their values (figure 17: lacks
-    their labels).  Pages, notes and appendices all use this wording.
+    their labels).  Pages, notes and appendices all use this wording; ``lang="en"``
+    gives the English edition's sentence, which says the same.
     """
+    if lang == "en":
+        if unlabelled:
+            lost = ("has lost the labels of its values, so it is not known which item and level "
+                    "each value belongs to")
+        else:
+            lost = "does not contain its values"
+        return ("The report shows this figure as a graphic, but the text of the report's summary that "
+                f"this site's data was transcribed from {lost}.")
     if unlabelled:
         lost = "では値のラベルが失われており、どの項目・段階の値か分かりません"
     else:

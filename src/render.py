@@ -4,23 +4,27 @@
   call to ``vegaEmbed`` from the site's own pinned bundle (no CDN), and the Vega-Lite
   spec itself so the build can export the figure.
 * ``export_figures`` writes every figure of an executed notebook as SVG and PNG with
-  vl-convert, using the Japanese font shipped on PyPI, plus its data CSV.
+  vl-convert, using the Japanese font shipped on PyPI, plus its data CSV — once per
+  edition: the Japanese files into the assets folder, the English ones into its ``en/``.
 * ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the CSS and a WOFF2
   subset of the font (only the characters the book's pages use) into ``_static``.
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.metadata
 import importlib.util
+import io
 import json
 import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from . import i18n
 from .datafiles import data_file_bytes
-from .datapkg import load_survey
+from .datapkg import FORMULA_START, Resource, load_survey
 from .figures import figure_spec
 
 MIME_VEGALITE = "application/vnd.vegalite.v6+json"
@@ -128,11 +132,70 @@ def with_bom(csv_bytes: bytes) -> bytes:
     return csv_bytes if csv_bytes.startswith(UTF8_BOM) else UTF8_BOM + csv_bytes
 
 
-def figure_specs(nb) -> dict[int, dict[str, Any]]:
-    """Vega-Lite specs of the report figures an executed notebook shows (``usermeta.figure``)."""
+def spreadsheet_safe(cell: str) -> str:
+    """A CSV cell that a spreadsheet shows as text: one that would start a formula gets a leading apostrophe (OWASP)."""
+    return "'" + cell if cell[:1] in FORMULA_START or cell.lstrip(" ")[:1] in FORMULA_START else cell
+
+
+def _edition_labels(spec: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+    """(series, item, level) as the data file has them → as a translated edition's chart shows them."""
+    from .charts import ORIGINAL_COLUMNS
+
+    labels = {}
+    for rows in spec.get("datasets", {}).values():
+        for row in rows:
+            if isinstance(row, dict) and ORIGINAL_COLUMNS["item"] in row:
+                original = tuple(str(row.get(ORIGINAL_COLUMNS[c]) or "") for c in ORIGINAL_COLUMNS)
+                labels[original] = tuple(str(row.get(c) or "") for c in ORIGINAL_COLUMNS)
+    return labels
+
+
+def figure_csv(data_dir: Path, res: Resource, spec: dict[str, Any] | None = None) -> bytes:
+    """A figure's CSV download: UTF-8 with a BOM, which Excel on Japanese Windows needs to read it as UTF-8.
+
+    Japanese edition (no ``spec``): the resource's own file, byte for byte — validation has
+    refused cells a spreadsheet would run as formulas, and ``data/`` is what we publish.
+    A translated edition (``spec``: the chart that edition shows): the same rows and numbers
+    with the labels of that chart, and the original labels in ``series_ja``, ``item_ja`` and
+    ``level_ja``; a label without a translation stays Japanese. Translated labels were not
+    in the validated file, so a label a spreadsheet would run as a formula is neutralised.
+    """
+    from .charts import ORIGINAL_COLUMNS
+
+    raw = data_file_bytes(data_dir, res.path.name)
+    if spec is None:
+        return with_bom(raw)
+    labels = _edition_labels(spec)
+    reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
+    columns = list(reader.fieldnames or [])
+    out = io.StringIO()
+    writer = csv.DictWriter(out, [*columns, *ORIGINAL_COLUMNS.values()], lineterminator="\n")
+    writer.writeheader()
+    for row in reader:
+        original = tuple(row.get(c) or "" for c in ORIGINAL_COLUMNS)
+        shown = labels.get(original, original)
+        writer.writerow({**row, **{c: spreadsheet_safe(v) for c, v in zip(ORIGINAL_COLUMNS, shown)},
+                         **{ORIGINAL_COLUMNS[c]: v for c, v in zip(ORIGINAL_COLUMNS, original)}})
+    return with_bom(out.getvalue().encode("utf-8"))
+
+
+def output_edition(output: dict[str, Any]) -> str:
+    """The edition a notebook output belongs to (its ``edition`` metadata); untagged outputs are Japanese."""
+    return (output.get("metadata") or {}).get(i18n.EDITION_KEY, i18n.SOURCE)
+
+
+def edition_dir(out_dir: Path, lang: str) -> Path:
+    """Where edition ``lang``'s figure files go: ``out_dir`` for Japanese, ``out_dir / lang`` for the others."""
+    return out_dir if lang == i18n.SOURCE else out_dir / lang
+
+
+def figure_specs(nb, lang: str = i18n.SOURCE) -> dict[int, dict[str, Any]]:
+    """Vega-Lite specs of the report figures an executed notebook shows in edition ``lang`` (``usermeta.figure``)."""
     found: dict[int, dict[str, Any]] = {}
     for cell in nb.cells:
         for out in cell.get("outputs", []):
+            if output_edition(out) != lang:
+                continue
             # glued outputs carry their mimetypes behind papermill's record prefix
             spec = next((v for k, v in out.get("data", {}).items() if k.endswith(MIME_VEGALITE)), None)
             if isinstance(spec, dict):
@@ -160,25 +223,29 @@ def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, byte
 
 
 def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = None) -> list[Path]:
-    """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``; returns the files."""
+    """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``, per edition; returns the files.
+
+    The Japanese edition's charts (outputs tagged ``edition: ja``, or untagged) go into
+    ``out_dir``, each other edition's into ``out_dir / lang`` under the same names.
+    """
     written = []
     survey = load_survey(data_dir)
-    for number, spec in sorted(figure_specs(nb).items()):
-        out_dir.mkdir(parents=True, exist_ok=True)
-        stem = figure_spec(number).stem
-        svg_bytes, png_bytes = _rendered(spec, cache_dir)
-        svg = out_dir / f"{stem}.svg"
-        svg.write_bytes(svg_bytes)
-        png = out_dir / f"{stem}.png"
-        png.write_bytes(png_bytes)
-        written += [svg, png]
-        res = survey.resources.get(number)
-        if res is not None and res.published:
-            # the resource's own file, whatever its name (validation has refused cells a spreadsheet
-            # would run as formulas), with a BOM so that Excel on Japanese Windows reads it as UTF-8
-            table = out_dir / figure_spec(number).file_name("csv")
-            table.write_bytes(with_bom(data_file_bytes(data_dir, res.path.name)))
-            written.append(table)
+    for lang in i18n.EDITIONS:
+        target = edition_dir(out_dir, lang)
+        for number, spec in sorted(figure_specs(nb, lang).items()):
+            target.mkdir(parents=True, exist_ok=True)
+            stem = figure_spec(number).stem
+            svg_bytes, png_bytes = _rendered(spec, cache_dir)
+            svg = target / f"{stem}.svg"
+            svg.write_bytes(svg_bytes)
+            png = target / f"{stem}.png"
+            png.write_bytes(png_bytes)
+            written += [svg, png]
+            res = survey.resources.get(number)
+            if res is not None and res.published:
+                table = target / figure_spec(number).file_name("csv")
+                table.write_bytes(figure_csv(data_dir, res, None if lang == i18n.SOURCE else spec))
+                written.append(table)
     return written
 
 

@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import itertools
+import re
 import json
 import struct
 
 import pandas as pd
 import pytest
 
-from src import charts, render
+from src import charts, i18n, render
 from src.datapkg import load_survey
 from src.figures import REGISTRY, missing_values_text
 
@@ -146,3 +147,129 @@ def test_labels_cannot_break_out_of_the_script(tmp_path):
     html = render.embed_html({"data": {"values": [{"item": "</script><script>alert(1)</script>"}]}})
     assert "</script><script>alert(1)" not in html
     assert html.count("</script>") == 1
+
+
+# --------------------------------------------------------------------------- the English edition
+
+def english_map(survey, numbers) -> dict[str, str]:
+    """A made-up English label for every Japanese label, level and derived-cell rule of ``numbers``."""
+    texts = []
+    for number in numbers:
+        res, table = survey.resource(number), survey.table(number)
+        texts += [res.title, *(res.levels or []), *(cell["rule"] for cell in res.derived_cells)]
+        if table is not None:
+            texts += [v for column in ("series", "item", "level") for v in table[column]]
+    japanese = [t for t in dict.fromkeys(texts) if t and i18n.has_japanese(t)]
+    return {t: f"English label {i} of the test translations" for i, t in enumerate(japanese)}
+
+
+@pytest.fixture
+def translations():
+    """Install a translation map for one test; the next test starts without one."""
+    def install(table: dict[str, str]) -> dict[str, str]:
+        i18n.use_translations({"en": table})
+        return table
+
+    yield install
+    i18n.use_translations({})
+
+
+def without_originals(spec: dict) -> dict:
+    """The spec with the rows' original Japanese labels (the English chart's one tooltip field) left out."""
+    datasets = {name: [{k: v for k, v in row.items() if k not in charts.ORIGINAL_COLUMNS.values()} for row in rows]
+                for name, rows in spec.get("datasets", {}).items()}
+    return {**spec, "datasets": datasets}
+
+
+def japanese_strings(value) -> list[str]:
+    """Every string anywhere in a JSON value that has a Japanese character."""
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in japanese_strings(k) + japanese_strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in japanese_strings(v)]
+    return [value] if isinstance(value, str) and i18n.has_japanese(value) else []
+
+
+@pytest.mark.parametrize("number", WITH_DATA)
+def test_english_chart_shows_no_japanese_but_the_original_labels(number, translations):
+    table = translations(english_map(SURVEY, [number]))
+    spec = charts.figure_chart(SURVEY, number, "en").to_dict()
+    assert japanese_strings(without_originals(spec)) == []
+    rows = spec_rows(spec)
+    source = SURVEY.table(number)
+    assert [r["item_ja"] for r in rows] == source["item"].tolist()                 # the originals, row by row
+    assert [r["item"] for r in rows] == [table.get(t, t) for t in source["item"]]
+    assert [r["level"] for r in rows] == [table.get(t, t) for t in source["level"]]
+    tooltips = {t["title"]: t["field"] for layer in spec["layer"] for t in layer.get("encoding", {}).get("tooltip", [])}
+    assert tooltips["Original (Japanese)"] == charts.ORIGINAL_FIELD
+    assert {"Answer", "Responses", "Share"} <= set(tooltips)
+    assert spec["usermeta"] == {"figure": number}
+    # the description (the SVG's aria-label) is an English sentence with an English percent
+    description = spec["description"]
+    assert not i18n.has_japanese(description) and "％" not in description
+    assert re.search(r"\bchart\b.*\d+ items\b.*\d+\.\d%", description), description
+
+
+def test_english_chart_falls_back_to_the_japanese_label_without_a_translation(translations):
+    items = SURVEY.table(15)["item"].tolist()
+    table = english_map(SURVEY, [15])
+    del table[items[1]]
+    translations(table)
+    rows = spec_rows(charts.figure_chart(SURVEY, 15, "en").to_dict())
+    assert rows[1]["item"] == items[1] and rows[1]["label"].replace("\n", "") == items[1]
+    assert rows[0]["item"] == table[items[0]] and not i18n.has_japanese(rows[0]["label"])
+    # with no translations at all, every label is the Japanese one, and the chart is still drawn
+    translations({})
+    rows = spec_rows(charts.figure_chart(SURVEY, 15, "en").to_dict())
+    assert [r["item"] for r in rows] == items
+
+
+def test_japanese_chart_is_the_same_with_translations_installed(translations):
+    before = charts.figure_chart(SURVEY, 16).to_dict()
+    translations(english_map(SURVEY, [16]))
+    assert charts.figure_chart(SURVEY, 16, "ja").to_dict() == before
+    assert "item_ja" not in spec_rows(before) and charts.ORIGINAL_FIELD not in json.dumps(before)
+
+
+@pytest.mark.parametrize("text", [
+    "Researchers are too busy with teaching and supervising theses to take on international collaboration",
+    "Short", "A-word-far-too-long-for-any-line-of-the-chart-so-it-must-be-cut-somewhere-in-the-middle",
+])
+def test_english_labels_wrap_at_spaces_to_the_width_of_the_japanese_ones(text):
+    limit = charts.LABEL_WIDTH * charts.LABEL_SIZE
+    lines = charts.wrap_label(text, lang="en")
+    assert all(charts.font_px(line) <= limit for line in lines)
+    if " " in text:
+        assert " ".join(lines) == text                               # broken only at spaces
+        assert len(lines) == 1 or charts.font_px(lines[0] + " " + lines[1].split(" ")[0]) > limit   # lines are filled
+    else:
+        assert "".join(lines) == text
+    # Japanese text is wrapped as Japanese in either edition
+    japanese = "知財管理を担当する内部スタッフが不足している"
+    assert charts.wrap_label(japanese, 12, lang="en") == charts.wrap_label(japanese, 12)
+
+
+def test_font_px_measures_latin_text_with_the_font():
+    assert charts.font_px("iiii") < charts.font_px("WWWW")
+    assert charts.font_px("国際") == pytest.approx(2 * charts.LABEL_SIZE)          # full-width: 1 em
+    assert charts.font_px("international collaboration") < charts.text_px("international collaboration", 12)
+
+
+def test_unpublished_figure_gives_an_english_note_in_the_english_edition(tmp_path):
+    survey = load_survey(write_package(tmp_path))
+    result = charts.figure_chart(survey, 5, "en")
+    assert isinstance(result, charts.NotPublished)
+    html = result._repr_html_()
+    assert missing_values_text(lang="en") in html.replace("&#x27;", "'") and charts.SUPPLY_TABLE_LINK in html
+    assert not i18n.has_japanese(html.replace(result.title, ""))
+    assert not i18n.has_japanese(missing_values_text(unlabelled=True, lang="en"))
+
+
+def test_english_notes_say_unknown_and_derived_in_english(translations):
+    translations(english_map(SURVEY, [13, 14]))
+    for number in (13, 14):
+        rows = spec_rows(charts.figure_chart(SURVEY, number, "en").to_dict())
+        notes = {r["note"] for r in rows if r["note"]}
+        assert notes and not any(i18n.has_japanese(n) for n in notes), notes
+    unknown = [r for r in spec_rows(charts.figure_chart(SURVEY, 13, "en").to_dict()) if r["percent_value"] is None]
+    assert unknown and all(r["note"].startswith("unknown: ") for r in unknown)

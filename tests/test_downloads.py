@@ -1,15 +1,20 @@
 """Downloads that work everywhere: an SVG that draws the same without Japanese fonts, CSVs for Excel."""
 from __future__ import annotations
 
+import csv
+import io
 import os
 import re
+import xml.etree.ElementTree as ET
 
 import pytest
 
-from src import render
+from src import charts, i18n, render, svgfont
+from src.datapkg import load_survey
 from src.figures import REGISTRY
 
 from browser import CHROMIUM_ARGS, chromium_path, file_url
+from conftest import REPO
 
 #: A fontconfig that offers one Latin-only font and nothing else: a machine without Japanese fonts.
 #: (Chromium cannot draw even web fonts when fontconfig offers no font at all.)
@@ -114,3 +119,97 @@ def test_published_figure_csv_opens_in_japanese_excel(clean_build, number):
     assert published.startswith(b"\xef\xbb\xbf")
     assert published.count(b"\xef\xbb\xbf") == 1
     assert published.removeprefix(b"\xef\xbb\xbf") == source.removeprefix(b"\xef\xbb\xbf")
+
+
+# --------------------------------------------------------------------------- one download set per edition
+
+def glued_output(spec: dict, edition: str | None) -> dict:
+    """A chart output as i18n.glue_editions leaves it in the executed notebook (untagged: as before issue 15)."""
+    import nbformat
+
+    metadata = {"scrapbook": {"name": "fig", "mime_prefix": "application/papermill.record/"}}
+    if edition:
+        metadata[i18n.EDITION_KEY] = edition
+    return nbformat.v4.new_output("display_data", data={"application/papermill.record/" + render.MIME_VEGALITE: spec},
+                                  metadata=metadata)
+
+
+def notebook(*outputs) -> "nbformat.NotebookNode":
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_code_cell("show_figure(survey, 16)", outputs=list(outputs)))
+    return nb
+
+
+@pytest.fixture
+def english_labels():
+    """Translations of every label of figures 13 and 16 except one item (which must stay Japanese)."""
+    survey = load_survey(REPO / "data")
+    labels = {}
+    for number in (13, 16):
+        table = survey.table(number)
+        for text in [*table["series"], *table["item"], *table["level"], *survey.resource(number).levels,
+                     *(cell["rule"] for cell in survey.resource(number).derived_cells)]:
+            if text and i18n.has_japanese(text):
+                labels.setdefault(text, f"English {len(labels)}")
+    untranslated = table["item"].iloc[-1]
+    del labels[untranslated]
+    i18n.use_translations({"en": labels})
+    yield survey, labels, untranslated
+    i18n.use_translations({})
+
+
+def test_export_writes_the_english_files_under_en_and_leaves_the_japanese_ones_as_they_were(english_labels, tmp_path):
+    survey, labels, untranslated = english_labels
+    ja, en = (charts.figure_chart(survey, 16, lang).to_dict() for lang in ("ja", "en"))
+    both = tmp_path / "both"
+    written = render.export_figures(notebook(glued_output(ja, "ja"), glued_output(en, "en")), both, REPO / "data")
+    assert sorted(p.relative_to(both).as_posix() for p in written) == [
+        "en/fig16.csv", "en/fig16.png", "en/fig16.svg", "fig16.csv", "fig16.png", "fig16.svg"]
+    # Japanese: the same files as a notebook from before the English edition (untagged output) gives
+    before = tmp_path / "before"
+    render.export_figures(notebook(glued_output(ja, None)), before, REPO / "data")
+    for name in ("fig16.csv", "fig16.svg", "fig16.png"):
+        assert (both / name).read_bytes() == (before / name).read_bytes(), name
+    assert (both / "fig16.csv").read_bytes() == render.UTF8_BOM + (REPO / "data" / "fig16.csv").read_bytes()
+    # English CSV: the English labels, the same numbers, the original labels beside them
+    raw = (both / "en" / "fig16.csv").read_bytes()
+    assert raw.startswith(render.UTF8_BOM) and raw.count(render.UTF8_BOM) == 1
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+    source = list(csv.DictReader(io.StringIO((REPO / "data" / "fig16.csv").read_text(encoding="utf-8"), newline="")))
+    assert list(rows[0]) == ["series", "item", "level", "count", "n", "percent", "series_ja", "item_ja", "level_ja"]
+    assert len(rows) == len(source)
+    for row, original in zip(rows, source):
+        assert [row[c] for c in ("count", "n", "percent")] == [original[c] for c in ("count", "n", "percent")]
+        assert [row[f"{c}_ja"] for c in ("series", "item", "level")] == [original[c] for c in ("series", "item", "level")]
+        assert row["level"] == labels[original["level"]]
+        assert row["item"] == labels.get(original["item"], original["item"])
+    assert {r["item"] for r in rows if i18n.has_japanese(r["item"])} == {untranslated}      # the fallback, only
+    # English SVG: drawn with the export's font, its text and aria-label in English
+    svg = (both / "en" / "fig16.svg").read_text(encoding="utf-8")
+    assert "@font-face" in svg and "data:font/woff;base64," in svg
+    drawn = ["".join(t.itertext()) for t in ET.fromstring(svg).iter(f"{svgfont.SVG_NS}text")]
+    n_of = {row["item"]: row["n"] for row in source}
+    assert labels[source[0]["level"]] in drawn and f"{labels[source[0]['item']]} (n={source[0]['n']})" in drawn
+    assert any(t.startswith("Share (%)") for t in drawn)
+    assert [t for t in drawn if i18n.has_japanese(t)] == [f"{untranslated} (n={n_of[untranslated]})"]  # the fallback
+    # what a screen reader reads out: each mark's label in English, without the original Japanese labels
+    aria = re.findall(r'aria-label="([^"]*)"', svg)
+    assert any(a.startswith("Answer: English ") and "; Rating: English " in a for a in aria)
+    assert [a for a in aria if i18n.has_japanese(a) and untranslated not in a] == []
+
+
+def test_english_csv_keeps_series_and_neutralises_labels_a_spreadsheet_would_run(english_labels):
+    survey, labels, _ = english_labels
+    first = survey.table(13)["item"].iloc[0]
+    i18n.use_translations({"en": {**labels, first: "=HYPERLINK(\"http://example.com\")"}})
+    spec = charts.figure_chart(survey, 13, "en").to_dict()
+    rows = list(csv.DictReader(io.StringIO(
+        render.figure_csv(REPO / "data", survey.resource(13), spec).decode("utf-8-sig"), newline="")))
+    assert rows[0]["item"] == "'=HYPERLINK(\"http://example.com\")" and rows[0]["item_ja"] == first
+    assert {r["series"] for r in rows} == {labels[s] for s in survey.table(13)["series"]}
+    assert {r["series_ja"] for r in rows} == set(survey.table(13)["series"])
+    # the Japanese download is still the data file itself
+    assert render.figure_csv(REPO / "data", survey.resource(13)) == (
+        render.UTF8_BOM + (REPO / "data" / "fig13.csv").read_bytes())
