@@ -215,6 +215,15 @@ _ORIGINAL_TEXT_NOTE = {
 }
 
 
+WHOLE_SUMMARY = "全体"     # source_note's section for a page drawing on the whole summary
+_ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
+
+
+def section_name(section: str, lang: str = "ja") -> str:
+    """The report's section as each edition writes it: 「Ⅱ-3」 / "II-3" (Latin letters, not the Roman-numeral signs)."""
+    return section if lang == "ja" else "".join(_ROMAN.get(ch, ch) for ch in section)
+
+
 def source_note(survey: Survey, section: str) -> Editions:
     """The 出典 paragraph of a chapter: the report (linked), the summary's section and the chapter's figures."""
     from IPython.display import HTML
@@ -227,7 +236,8 @@ def source_note(survey: Survey, section: str) -> Editions:
         if lang == "ja":
             where = f"概要{section}" + (f"、{_figure_range(figures)}" if figures else "")
             return HTML(f'<p class="source-note">{report_citation_html(survey)}、{where}。{_ORIGINAL_TEXT_NOTE[lang]}</p>')
-        where = f"summary, section {section}" + (f", {_figure_range(figures, lang)}" if figures else "")
+        where = "summary" + (f", section {section_name(section, lang)}" if section != WHOLE_SUMMARY else "")
+        where += f", {_figure_range(figures, lang)}" if figures else ""
         return HTML(f'<p class="source-note">{report_citation_html(survey, lang)}, {where}. {_ORIGINAL_TEXT_NOTE[lang]}</p>')
 
     return Editions(per_edition(note))
@@ -356,28 +366,17 @@ def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> 
     return html
 
 
-_NOTE_MARKERS = {"導出": "derived", "不明": "unknown"}
+_NOTE_SEPARATOR = {"ja": "：", "en": ": "}     # charts.annotate_cells writes 「導出：rule」 / "derived: rule"
 
 
 def _short_note(note: str, lang: str = "ja") -> str:
     """The table cell for a note: its marker (導出 or 不明 with ※); the rule goes below the table."""
-    if not note:
-        return ""
-    marker = note.split("：", 1)[0]
-    return (marker if lang == "ja" else _NOTE_MARKERS.get(marker, tr(marker, lang))) + "※"
+    return "" if not note else note.split(_NOTE_SEPARATOR[lang], 1)[0] + "※"
 
 
-def _note_text(note: str, lang: str) -> str:
-    """A cell note (「導出：rule」) in ``lang``: its marker and its rule translated separately."""
-    if lang == "ja" or "：" not in note:
-        return tr(note, lang)
-    marker, rule = note.split("：", 1)
-    return f"{_NOTE_MARKERS.get(marker, tr(marker, lang))}: {tr(rule, lang)}"
-
-
-def _table_footnotes(table, lang: str = "ja") -> list[str]:
+def _table_footnotes(table) -> list[str]:
     """One footnote per distinct note of the table (「※導出：rule」, 「※不明：…」)."""
-    return [f"※{_note_text(note, lang)}" for note in dict.fromkeys(n for n in table.get("note", []) if n)]
+    return [f"※{note}" for note in dict.fromkeys(n for n in table.get("note", []) if n)]
 
 
 _FIGURE_NOTE_TEXT = {
@@ -397,13 +396,13 @@ def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> 
     source = text["source"].format(series=report_series_html(survey), number=number)
     if isinstance(chart, NotPublished):
         return f'<p class="figure-source">{source.strip()}</p>'
-    table = annotate_cells(survey.table(number), res)
+    table = annotate_cells(survey.table(number), res, lang)
     links = text["sep"].join(f'<a href="{figure_href(spec.file_name(ext))}" download>{ext.upper()}</a>'
                              for ext in ("csv", "svg", "png"))
     return "\n".join([
         f'<p class="figure-source">{source}{text["drawn"]}</p>',
         f'<details class="figure-data"><summary>{text["table"].format(number=number)}</summary>'
-        f"{data_table_html(table, _table_footnotes(table, lang), lang)}</details>",
+        f"{data_table_html(table, _table_footnotes(table), lang)}</details>",
         f'<p class="figure-downloads">{text["downloads"]}{links}'
         f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
 
