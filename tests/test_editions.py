@@ -108,7 +108,7 @@ def test_the_english_check_finds_unmarked_japanese(tmp_path):
     page.write_text('<html lang="en"><article><p>Answer: <span lang="ja">「国外」</span></p>'
                     '<p>Label 国外の企業等</p><div aria-label="図"></div><pre>コード</pre></article></html>',
                     encoding="utf-8")
-    assert english_text_outside_originals(page) == ["国外の企業等", "図"]
+    assert english_text_outside_originals(page) == sorted(["国外の企業等", "図"])
 
 
 def unique_english_word(html: Path) -> tuple[str, str]:
@@ -119,7 +119,7 @@ def unique_english_word(html: Path) -> tuple[str, str]:
         article = soup.select_one("article")
         for tag in article.select("script, style, .cell_input, pre, code, table, nav"):
             tag.decompose()
-        for word in set(re.findall(r"\b[a-z]{9,}\b", article.get_text(" "))):
+        for word in set(re.findall(r"\b[a-z]{9,}\b", article.get_text(" ").lower())):
             words.setdefault(word, set()).add(f"{doc}.html")
     word = sorted(w for w, pages in words.items() if len(pages) == 1 and w.endswith(("ing", "tion", "ment")))[0]
     return word, next(iter(words[word]))
