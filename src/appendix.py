@@ -302,11 +302,11 @@ def figure_code_index(survey: Survey, lang: str = "ja"):
                 f"<li>{drawn}</li></ul></section>")
             continue
         section = escape(_section_en(spec.section))
-        drawn = (f'Drawn <a href="{page}#{spec.label}">under the figure in the {section} chapter</a>: '
+        drawn = (f'Drawn <a href="{page}#{spec.label}">under the figure in chapter {section}</a>: '
                  f"<code>show_figure(survey, {number})</code> calls "
                  f'<a href="#{spec.kind}-chart"><code>{builder}</code></a> through <code>figure_chart</code>')
         if not res.published:
-            drawn = f'Not drawn, as there is no table (a note in the <a href="{page}#{spec.label}">{section} chapter</a>)'
+            drawn = f'Not drawn, as there is no table (a note in <a href="{page}#{spec.label}">chapter {section}</a>)'
         parts.append(
             f'<section class="figure-code" id="{spec.code_anchor}"><h3>Summary Figure {number}: '
             f"“{_text(res.title, lang)}”</h3>"
