@@ -72,10 +72,10 @@ def _figure(number: int, lang: str) -> str:
 
 
 def _where(number: int, series: str, lang: str) -> str:
-    """「概要図表N（series）」 / "Summary Figure N (series)"."""
+    """「概要図表N（series）」 / "Summary Figure N, “series”"."""
     if lang == "ja":
         return f"概要図表{number}" + (f"（{series}）" if series else "")
-    return f"Summary Figure {number}" + (f" ({tr(series, lang)})" if series else "")
+    return f"Summary Figure {number}" + (f", “{tr(series, lang)}”" if series else "")
 
 
 def _and(items: list[str], lang: str) -> str:
