@@ -1,19 +1,47 @@
 """Tables for the appendices: the audit's result tables, the data package's resources,
-package versions and data-file checksums. Everything is escaped: labels are text."""
+package versions and data-file checksums. Everything is escaped: labels are text.
+
+Every function takes ``lang`` (``"ja"``, the default, or ``"en"``): the English edition's
+headings, notes and descriptions are English, labels from the data are translated with
+:func:`src.i18n.tr`, and where a table shows a label from the data the English table gives
+the original Japanese beside it (a cell marked ``lang="ja"``).  The ``*_editions`` helpers
+return :class:`src.i18n.Editions` for a chapter to display: one output per edition.
+"""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Mapping, Sequence
 
 from .datapkg import Survey
 from .figures import missing_values_text
+from .i18n import Editions, has_japanese, per_edition, tr
 from .layout import data_href
 
 
-def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None) -> str:
+def _l(lang: str, ja: str, en: str) -> str:
+    return ja if lang == "ja" else en
+
+
+def _text(text: Any, lang: str) -> str:
+    """``text`` from the data in ``lang``, escaped; still Japanese (no translation yet) → marked ``lang="ja"``."""
+    from html import escape
+
+    shown = tr(text, lang)
+    return f'<span lang="ja">{escape(shown)}</span>' if lang != "ja" and has_japanese(shown) else escape(shown)
+
+
+#: Heading of the column that repeats a label's original Japanese (English edition).
+ORIGINAL_HEADING = "Original (Japanese)"
+
+
+def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,
+                 originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja") -> str:
     """An escaped HTML table (labels from data are text, never markup) whose cells name their column.
 
     ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css);
     the explicit roles keep it a table for screen readers when it is laid out that way.
+    ``originals`` maps a column of ``frame`` to the original Japanese of its values (row by row):
+    each such column is followed by an 「Original (Japanese)」 column whose cells are marked ``lang="ja"``.
     """
     from html import escape
 
@@ -23,34 +51,34 @@ def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int 
     if columns:
         shown = shown[list(columns.values())]
     shown = shown.head(max_rows)
-    head = "".join(f'<th scope="col" role="columnheader">{escape(str(c))}</th>' for c in shown.columns)
+    after = {(columns or {}).get(key, key): list(values)[:len(shown)] for key, values in (originals or {}).items()}
+    heading = ORIGINAL_HEADING if lang != "ja" else "原文"
+
+    def th(c) -> str:
+        return f'<th scope="col" role="columnheader">{escape(str(c))}</th>'
+
+    def td(c, v, marked: bool = False) -> str:
+        text = "—" if pd.isna(v) else str(v)
+        # an original, or (English edition) a label from the data that has no translation yet
+        mark = ' lang="ja"' if marked or (lang != "ja" and has_japanese(text)) else ""
+        return f'<td role="cell"{mark} data-label="{escape(str(c))}">{escape(text)}</td>'
+
+    head = "".join(th(c) + (th(heading) if c in after else "") for c in shown.columns)
     body = "".join(
         '<tr role="row">' + "".join(
-            f'<td role="cell" data-label="{escape(str(c))}">{escape("—" if pd.isna(v) else str(v))}</td>'
+            td(c, v) + (td(heading, after[c][i], marked=True) if c in after else "")
             for c, v in zip(shown.columns, row)) + "</tr>"
-        for row in shown.itertuples(index=False))
+        for i, row in enumerate(shown.itertuples(index=False)))
     return (f'<div class="table-wrapper"><table class="audit-table" role="table">'
             f'<thead><tr role="row">{head}</tr></thead><tbody>{body}</tbody></table></div>')
 
 
-def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None):
+def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,
+               originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja"):
     """The table for the page (see ``table_markup``)."""
     from IPython.display import HTML
 
-    return HTML(table_markup(frame, columns, max_rows=max_rows))
-
-
-def findings_html(findings, columns: dict[str, str]):
-    """One paragraph per cause of disagreement, the rows it explains folded beneath it."""
-    from html import escape
-
-    from IPython.display import HTML
-
-    return HTML("\n".join(
-        f'<div class="audit-finding"><p>{escape(f.sentence)}</p>'
-        f'<details class="audit-rows"><summary>該当する{len(f.rows)}行を見る</summary>'
-        f"{table_markup(f.rows, columns)}</details></div>"
-        for f in findings))
+    return HTML(table_markup(frame, columns, max_rows=max_rows, originals=originals, lang=lang))
 
 
 AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告書の値", "recomputed": "再計算", "verdict": "判定",
@@ -58,15 +86,99 @@ AUDIT_COLUMNS = {"figure": "図表・章", "what": "対象", "printed": "報告�
 #: The rows under a finding: all of them disagree, so no 判定 column.
 FINDING_COLUMNS = {k: v for k, v in AUDIT_COLUMNS.items() if k != "verdict"}
 
+_AUDIT_COLUMNS_EN = {"figure": "Figure / section", "what": "Subject", "printed": "Report’s value",
+                     "recomputed": "Recomputed", "verdict": "Verdict", "explanation": "Explanation"}
 
-_QTYPE_JA = {"single_choice": "単一回答", "multiple_choice": "複数回答", "rating": "評価尺度", "ranked_top3": "重要度上位3つ"}
+
+def audit_columns(lang: str = "ja") -> dict[str, str]:
+    """The audit tables' column headings in ``lang`` (Japanese: :data:`AUDIT_COLUMNS`)."""
+    return dict(AUDIT_COLUMNS) if lang == "ja" else dict(_AUDIT_COLUMNS_EN)
 
 
-def resources_html(survey: Survey):
-    """The data appendix: one entry per resource with its caption, type, n, file and reconstruction notes."""
+def finding_columns(lang: str = "ja") -> dict[str, str]:
+    """The headings of the rows under a finding (no verdict column: they all disagree)."""
+    return {k: v for k, v in audit_columns(lang).items() if k != "verdict"}
+
+
+def audit_table_editions(frames: Mapping[str, Any], *, finding: bool = False) -> Editions:
+    """An audit table per edition from ``frames`` (lang → the same checks in that language, e.g. from
+    ``per_edition(lambda lang: audit.percent_checks(survey, lang))``).
+
+    The English table gives each subject (``what``: labels from the data) its original Japanese beside it.
+    """
+    columns = finding_columns if finding else audit_columns
+
+    def table(lang: str):
+        if lang == "ja":
+            return table_html(frames["ja"], columns("ja"))
+        return table_html(frames[lang], columns(lang), originals={"what": frames["ja"]["what"]}, lang=lang)
+
+    return Editions(per_edition(table))
+
+
+def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals=None):
+    """One paragraph per cause of disagreement, the rows it explains folded beneath it.
+
+    ``originals``: the same findings in Japanese (English edition: the original subject beside each row's).
+    """
     from html import escape
 
     from IPython.display import HTML
+
+    def summary(count: int) -> str:
+        return _l(lang, f"該当する{count}行を見る", "Show the row concerned" if count == 1 else f"Show the {count} rows concerned")
+
+    def rows_markup(i: int, f) -> str:
+        if originals is None:
+            return table_markup(f.rows, columns)
+        return table_markup(f.rows, columns, originals={"what": originals[i].rows["what"]}, lang=lang)
+
+    return HTML("\n".join(
+        f'<div class="audit-finding"><p>{escape(f.sentence)}</p>'
+        f'<details class="audit-rows"><summary>{escape(summary(len(f.rows)))}</summary>'
+        f"{rows_markup(i, f)}</details></div>"
+        for i, f in enumerate(findings)))
+
+
+def findings_editions(findings: Mapping[str, list]) -> Editions:
+    """:func:`findings_html` per edition (``findings``: lang → ``audit.disagreement_findings(survey, lang)``)."""
+    def make(lang: str):
+        if lang == "ja":
+            return findings_html(findings["ja"], FINDING_COLUMNS)
+        return findings_html(findings[lang], finding_columns(lang), lang, originals=findings["ja"])
+
+    return Editions(per_edition(make))
+
+
+_QTYPE = {
+    "ja": {"single_choice": "単一回答", "multiple_choice": "複数回答", "rating": "評価尺度", "ranked_top3": "重要度上位3つ"},
+    "en": {"single_choice": "single answer", "multiple_choice": "multiple answers", "rating": "rating scale",
+           "ranked_top3": "top 3 by importance"},
+}
+_QTYPE_JA = _QTYPE["ja"]
+
+
+def _missing_values_text(unlabelled: bool, lang: str) -> str:
+    """``figures.missing_values_text`` in ``lang`` (a version without ``lang`` knows only Japanese)."""
+    import inspect
+
+    if "lang" in inspect.signature(missing_values_text).parameters:
+        return missing_values_text(unlabelled=unlabelled, lang=lang)
+    if lang == "ja":
+        return missing_values_text(unlabelled=unlabelled)
+    lost = ("has lost the labels of its values, so it is not known which item and level each value belongs to"
+            if unlabelled else "does not contain its values")
+    return ("The report shows this figure as a graphic, but the text of the report's summary that this site's "
+            f"data was transcribed from {lost}.")
+
+
+def resources_html(survey: Survey, lang: str = "ja"):
+    """The data appendix: one entry per resource with its caption, type, n, file and reconstruction notes."""
+    from IPython.display import HTML
+
+    if lang != "ja":
+        return HTML(_resources_markup_en(survey, lang))
+    from html import escape
 
     parts = []
     for number, res in sorted(survey.resources.items()):
@@ -80,7 +192,7 @@ def resources_html(survey: Survey):
             rows = 0 if table is None else len(table)
             status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>（{rows}行）'
         else:
-            status = escape(missing_values_text(unlabelled=bool(res.published_sequence)))
+            status = escape(_missing_values_text(bool(res.published_sequence), "ja"))
         qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
         if res.question_type_inferred:
             qtype += f"（推定：{escape(res.question_type_inferred)}）"
@@ -98,7 +210,51 @@ def resources_html(survey: Survey):
     return HTML("\n".join(parts))
 
 
-def data_downloads_html(data_dir: str | Path):
+def _resources_markup_en(survey: Survey, lang: str) -> str:
+    """The English data appendix: English texts, the original Japanese title marked ``lang="ja"``."""
+    from html import escape
+
+    parts = []
+    for number, res in sorted(survey.resources.items()):
+        stem = f"fig{number:02d}"
+        n_text = ", ".join(f"{tr(k, lang) if k else 'all'}: {v if v is not None else 'not stated'}"
+                           for k, v in res.n.items()) or "—"
+        if res.n_by_item:
+            n_text += " (the n of each item is in the table’s n column)"
+        table = survey.table(number)
+        if res.published:
+            rows = 0 if table is None else len(table)
+            status = (f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a> '
+                      f"({rows} {'row' if rows == 1 else 'rows'})")
+        else:
+            status = escape(_missing_values_text(bool(res.published_sequence), lang))
+        qtype = escape(_QTYPE[lang].get(res.question_type, res.question_type))
+        if res.question_type_inferred:
+            qtype += f" (inferred: {_text(res.question_type_inferred, lang)})"
+        parts.append(
+            f'<section class="resource" id="data-{stem}"><h3>Summary Figure {number}: {_text(res.title, lang)}</h3>'
+            '<table class="resource-meta" border="0">'
+            f'<tr><th>Original title</th><td lang="ja">{escape(res.title)}</td></tr>'
+            f"<tr><th>Resource name</th><td><code>{stem}</code></td></tr>"
+            f"<tr><th>Question type</th><td>{qtype}</td></tr>"
+            f"<tr><th>n (as stated in the caption etc.)</th><td>{escape(n_text)}</td></tr>"
+            + (f"<tr><th>Base of the percentages (percent_base)</th><td>{res.percent_base}</td></tr>"
+               if res.percent_base else "")
+            + f"<tr><th>Data</th><td>{status}</td></tr>"
+            "<tr><th>Columns</th><td><code>series, item, level, count, n, percent</code></td></tr></table>"
+            '<details><summary>Reconstruction notes</summary>'
+            f'<p class="resource-description">{_text(res.description, lang)}</p></details>'
+            "</section>")
+    return "\n".join(parts)
+
+
+_DOWNLOAD_NOTES = {
+    "ja": {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"},
+    "en": {"datapackage.json": "metadata and a description of each resource", "README.md": "format and validation rules"},
+}
+
+
+def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
     """The published data files (datapackage.json, README.md, the tables) as download links."""
     from html import escape
 
@@ -106,13 +262,19 @@ def data_downloads_html(data_dir: str | Path):
 
     from .datafiles import published_files
 
-    notes = {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"}
+    notes = _DOWNLOAD_NOTES["ja" if lang == "ja" else "en"]
+    left, right = _l(lang, "（", " ("), _l(lang, "）", ")")
     items = "".join(f'<li><a href="{escape(data_href(p.name))}" download>{escape(p.name)}</a>'
-                    + (f"（{notes[p.name]}）" if p.name in notes else "") + "</li>" for p in published_files(data_dir))
+                    + (f"{left}{notes[p.name]}{right}" if p.name in notes else "") + "</li>" for p in published_files(data_dir))
     return HTML(f'<ul class="data-downloads">{items}</ul>')
 
 
-def figure_code_index(survey: Survey):
+def _section_en(section: str) -> str:
+    """The report's section number in English text: Ⅱ-1 → II-1."""
+    return section.replace("Ⅲ", "III").replace("Ⅱ", "II").replace("Ⅰ", "I")
+
+
+def figure_code_index(survey: Survey, lang: str = "ja"):
     """The コード page's entry per figure (anchor ``code-fig-NN``): its data, its builder and the cell that drew it."""
     from html import escape
     from pathlib import PurePosixPath
@@ -127,26 +289,45 @@ def figure_code_index(survey: Survey):
         res = survey.resource(number)
         page = PurePosixPath(spec.chapter).name + ".html"
         builder = BUILDERS[spec.kind].__name__
-        drawn = (f'<a href="{page}#{spec.label}">{escape(spec.section)}の章の図の下</a>で'
-                 f"<code>show_figure(survey, {number})</code>が<code>figure_chart</code>を経て"
-                 f'<a href="#{spec.kind}-chart"><code>{builder}</code></a>を呼んで描画')
+        if lang == "ja":
+            drawn = (f'<a href="{page}#{spec.label}">{escape(spec.section)}の章の図の下</a>で'
+                     f"<code>show_figure(survey, {number})</code>が<code>figure_chart</code>を経て"
+                     f'<a href="#{spec.kind}-chart"><code>{builder}</code></a>を呼んで描画')
+            if not res.published:
+                drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
+            parts.append(
+                f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}「{escape(res.title)}」</h3>'
+                f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
+                f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
+                f"<li>{drawn}</li></ul></section>")
+            continue
+        section = escape(_section_en(spec.section))
+        drawn = (f'Drawn <a href="{page}#{spec.label}">under the figure in chapter {section}</a>: '
+                 f"<code>show_figure(survey, {number})</code> calls "
+                 f'<a href="#{spec.kind}-chart"><code>{builder}</code></a> through <code>figure_chart</code>')
         if not res.published:
-            drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
+            drawn = f'Not drawn, as there is no table (a note in <a href="{page}#{spec.label}">chapter {section}</a>)'
         parts.append(
-            f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}「{escape(res.title)}」</h3>'
-            f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
-            f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
+            f'<section class="figure-code" id="{spec.code_anchor}"><h3>Summary Figure {number}: '
+            f"“{_text(res.title, lang)}”</h3>"
+            f"<ul><li>Data resource: <code>{escape(spec.resource)}</code> (<code>datapackage.json</code>)</li>"
+            f"<li>Chart kind: <code>{escape(spec.kind)}</code> → <code>{builder}</code> (<code>src/charts.py</code>)</li>"
             f"<li>{drawn}</li></ul></section>")
     return HTML("\n".join(parts))
 
 
-def versions_table(requirements: Path | None = None):
+_VERSION_COLUMNS = {"ja": ("パッケージ", "固定した版", "実行時の版", "未インストール"),
+                    "en": ("Package", "Pinned version", "Version at run time", "not installed")}
+
+
+def versions_table(requirements: Path | None = None, lang: str = "ja"):
     """Installed versions of every package pinned in requirements.txt."""
     import importlib.metadata as md
     import re
 
     import pandas as pd
 
+    package, pinned_heading, installed_heading, missing = _VERSION_COLUMNS["ja" if lang == "ja" else "en"]
     requirements = requirements or Path(__file__).resolve().parent.parent / "requirements.txt"
     rows = []
     for line in Path(requirements).read_text(encoding="utf-8").splitlines():
@@ -156,12 +337,12 @@ def versions_table(requirements: Path | None = None):
             try:
                 installed = md.version(name)
             except md.PackageNotFoundError:
-                installed = "未インストール"
-            rows.append({"パッケージ": name, "固定した版": pinned, "実行時の版": installed})
+                installed = missing
+            rows.append({package: name, pinned_heading: pinned, installed_heading: installed})
     return pd.DataFrame(rows)
 
 
-def checksums_table(data_dir: str | Path):
+def checksums_table(data_dir: str | Path, lang: str = "ja"):
     """sha256 of every data file the site publishes (datapackage.json, README.md, the tables)."""
     import hashlib
 
@@ -169,9 +350,16 @@ def checksums_table(data_dir: str | Path):
 
     from .datafiles import data_file_bytes, published_files, record_read
 
+    file_heading, bytes_heading = _l(lang, "ファイル", "File"), _l(lang, "バイト数", "Bytes")
     rows = []
     for path in published_files(data_dir):
         data = data_file_bytes(Path(data_dir), path.name)
         record_read(path)   # the page shows every file's hash: rebuild it when any file changes
-        rows.append({"ファイル": path.name, "バイト数": f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()})
+        rows.append({file_heading: path.name, bytes_heading: f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()})
     return pd.DataFrame(rows)
+
+
+def table_editions(make) -> Editions:
+    """``table_html(make(lang))`` per edition (``make``: lang → a frame whose headings are in that language)."""
+    return Editions(per_edition(lambda lang: table_html(make(lang))))
+

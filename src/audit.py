@@ -6,6 +6,13 @@ every printed percentage agree (the most plausible explanation of a whole-figure
 mismatch); ``sum_checks`` adds up single-choice and rating rows; ``prose_checks``
 recomputes the numbers the report's prose states from the figures and survey facts.
 Everything is computed from the data: the audit page changes when the data does.
+
+Every check is written in the language ``lang`` asks for (``"ja"``, the default, or
+``"en"`` for the English edition): the rows are the same, in the same order, in both —
+only the texts a reader sees (figure names, labels, verdicts, explanations) differ, so a
+row of one edition's table is the same check as the row at that position in the other's.
+Labels from the data are translated with :func:`src.i18n.tr`; the comparisons always use
+the Japanese labels of the data.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from decimal import Decimal
 import pandas as pd
 
 from .datapkg import Survey
+from .i18n import tr
 from .shares import fmt_percent, percent_of, round_half_up
 
 #: Fig. 1 answer options (verbatim) that count as doing international collaboration,
@@ -27,9 +35,63 @@ DOMESTIC_ONLY = "国際的な産学連携は行っていない、国内の産学
 #: Verdicts of a check. 判定不能 when no comparison was possible (unknown cells, no printed value).
 AGREE, DISAGREE, UNDECIDABLE = "一致", "不一致", "判定不能"
 
+#: The verdicts as each edition writes them (keys: the Japanese verdicts above).
+VERDICTS = {
+    "ja": {AGREE: AGREE, DISAGREE: DISAGREE, UNDECIDABLE: UNDECIDABLE},
+    "en": {AGREE: "agrees", DISAGREE: "disagrees", UNDECIDABLE: "cannot be determined"},
+}
 
-def verdict(agrees: bool) -> str:
-    return AGREE if agrees else DISAGREE
+#: The recomputed value of a base check when no single base fits.
+NONE_FOUND = {"ja": "該当なし", "en": "none"}
+
+
+def verdict_text(value: str, lang: str = "ja") -> str:
+    """The verdict ``value`` (AGREE, DISAGREE or UNDECIDABLE) as edition ``lang`` writes it."""
+    return VERDICTS["ja" if lang == "ja" else "en"][value]
+
+
+def verdict(agrees: bool, lang: str = "ja") -> str:
+    return verdict_text(AGREE if agrees else DISAGREE, lang)
+
+
+def _l(lang: str, ja: str, en: str) -> str:
+    """The Japanese or the English text, for ``lang``."""
+    return ja if lang == "ja" else en
+
+
+def _sign(lang: str) -> str:
+    return _l(lang, "％", "%")
+
+
+def _pct(value, lang: str) -> str:
+    return fmt_percent(value, _sign(lang))
+
+
+def _figure(number: int, lang: str) -> str:
+    return _l(lang, f"概要図表{number}", f"Summary Figure {number}")
+
+
+def _where(number: int, series: str, lang: str) -> str:
+    """「概要図表N（series）」 / "Summary Figure N, “series”"."""
+    if lang == "ja":
+        return f"概要図表{number}" + (f"（{series}）" if series else "")
+    return f"Summary Figure {number}" + (f", “{tr(series, lang)}”" if series else "")
+
+
+def _and(items: list[str], lang: str) -> str:
+    """「A・B」 / "A and B", "A, B and C"."""
+    items = list(items)
+    if lang == "ja":
+        return "・".join(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count} {one if count == 1 else many}"
+
+
+#: The ``what`` of a base check (base_explanations), by which a finding finds its base row.
+_BASE_WHAT = {"ja": "割合の母数", "en": "base of the percentages"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +105,7 @@ class Check:
     verdict: str
     explanation: str = ""
     number: int | None = None     # the figure checked, where there is one
-    series: str = ""
+    series: str = ""              # its series (the Japanese label of the data)
 
 
 def _frame(checks: list[Check]) -> pd.DataFrame:
@@ -63,16 +125,21 @@ def _with_counts(survey: Survey, figures=None):
             yield number, res, rows
 
 
-def percent_checks(survey: Survey) -> pd.DataFrame:
+def percent_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     """Every printed percentage with a count, recomputed as count/n (stated n), rounded half-up."""
     checks = []
     for number, _, rows in _with_counts(survey):
         for r in rows.itertuples():
             expected = percent_of(int(r.count), int(r.n))
             printed = round_half_up(r.percent)
-            label = f"{r.series}／{r.item}" if r.series else r.item
-            checks.append(Check(f"概要図表{number}", label, f"{printed}％（{int(r.count)}/{int(r.n)}）",
-                                f"{expected}％", verdict(printed == expected), number=number, series=r.series))
+            if lang == "ja":
+                label = f"{r.series}／{r.item}" if r.series else r.item
+                shown = f"{printed}％（{int(r.count)}/{int(r.n)}）"
+            else:
+                label = f"{tr(r.series, lang)} / {tr(r.item, lang)}" if r.series else tr(r.item, lang)
+                shown = f"{printed}% ({int(r.count)}/{int(r.n)})"
+            checks.append(Check(_figure(number, lang), label, shown, f"{expected}{_sign(lang)}",
+                                verdict(printed == expected, lang), number=number, series=r.series))
     return _frame(checks)
 
 
@@ -82,7 +149,7 @@ def consistent_bases(counts: list[int], percents: list[float], search: range) ->
         b >= c and percent_of(c, b) == round_half_up(p) for c, p in zip(counts, percents))]
 
 
-def base_explanations(survey: Survey, figures: list[int] | None = None) -> pd.DataFrame:
+def base_explanations(survey: Survey, figures: list[int] | None = None, lang: str = "ja") -> pd.DataFrame:
     """For each figure whose percentages disagree with the stated n: which single n would fit them all."""
     checks = []
     for number, res, rows in _with_counts(survey, figures):
@@ -94,16 +161,24 @@ def base_explanations(survey: Survey, figures: list[int] | None = None) -> pd.Da
                 continue
             bases = consistent_bases(counts, percents, range(max(1, max(counts)), 3 * stated + 1))
             declared = res.percent_base
-            where = f"概要図表{number}" + (f"（{series}）" if series else "")
-            if bases:
-                fits = "、".join(f"n={b}" for b in bases[:5])
+            fits = _l(lang, "、", ", ").join(f"n={b}" for b in bases[:5])
+            if bases and lang == "ja":
                 text = (f"全{len(counts)}行の割合は記載のn={stated}ではなく{fits}で割った値と一致する。"
                         f"図の割合は記載と異なる母数で計算されたとみられる")
                 if declared in bases:
                     text += f"（データパッケージの percent_base={declared}に記録済み）"
+            elif bases:
+                text = (f"The percentages of all {len(counts)} rows equal the counts divided by "
+                        f"{' or '.join(f'n={b}' for b in bases[:5])}, not by the stated n={stated}. "
+                        "The figure's percentages appear to have been computed on a base other than the stated one")
+                if declared in bases:
+                    text += f" (recorded in the data package as percent_base={declared})"
             else:
-                text = "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる"
-            checks.append(Check(where, "割合の母数", f"n={stated}", fits if bases else "該当なし", DISAGREE, text,
+                text = _l(lang, "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる",
+                          "No single base reproduces the percentages of all rows. "
+                          "Errors in individual printed values are possible")
+            checks.append(Check(_where(number, series, lang), _BASE_WHAT[lang], f"n={stated}",
+                                fits if bases else NONE_FOUND[_l(lang, "ja", "en")], verdict_text(DISAGREE, lang), text,
                                 number=number, series=series))
     return _frame(checks)
 
@@ -117,7 +192,7 @@ def percent_only_bases(percents: list[float], search: range) -> list[int]:
     return found
 
 
-def implied_base_checks(survey: Survey) -> pd.DataFrame:
+def implied_base_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     """Series printed without counts: does the stated n reproduce every percentage, and which n would?"""
     checks = []
     for number, res in sorted(survey.resources.items()):
@@ -133,22 +208,29 @@ def implied_base_checks(survey: Survey) -> pd.DataFrame:
             stated = int(group["n"].iloc[0])
             ok = bool(percent_only_bases(percents, range(stated, stated + 1)))
             total = round(sum(percents), 1)
-            where = f"概要図表{number}" + (f"（{series}）" if series else "")
+            where = _where(number, series, lang)
             if ok:
-                note = "全ての割合がnの整数倍の比として再現できる"
+                note = _l(lang, "全ての割合がnの整数倍の比として再現できる",
+                          "Every percentage can be reproduced as a whole number divided by n")
                 smallest = f"n={stated}"
             else:
                 fits = percent_only_bases(percents, range(1, 10 * stated + 1))
-                smallest = f"n={fits[0]}" if fits else f"{10 * stated}以下になし"
-                note = (f"記載のnでは割合を再現できない。割合の合計は{total}％"
-                        + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
-                        + f"全ての値を再現できる最小の母数は{smallest}")
-            checks.append(Check(where, "回答数のない系列の母数", f"n={stated}", smallest, verdict(ok), note,
-                                number=number, series=series))
+                smallest = f"n={fits[0]}" if fits else _l(lang, f"{10 * stated}以下になし", f"none up to {10 * stated}")
+                if lang == "ja":
+                    note = (f"記載のnでは割合を再現できない。割合の合計は{total}％"
+                            + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
+                            + f"全ての値を再現できる最小の母数は{smallest}")
+                else:
+                    note = (f"The stated n does not reproduce the percentages. The percentages add up to {total}%"
+                            + (", consistent with percentages of the number of responding institutions rather than "
+                               "of the number of choices (up to 3 per institution)." if total > 150 else ".")
+                            + f" The smallest base that reproduces every value: {smallest}")
+            checks.append(Check(where, _l(lang, "回答数のない系列の母数", "base of a series printed without counts"),
+                                f"n={stated}", smallest, verdict(ok, lang), note, number=number, series=series))
     return _frame(checks)
 
 
-def sum_checks(survey: Survey) -> pd.DataFrame:
+def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     """Sums of single-choice series and of each rating item's levels (each printed value may be off by 0.05)."""
     checks = []
     for number, res in sorted(survey.resources.items()):
@@ -170,22 +252,36 @@ def sum_checks(survey: Survey) -> pd.DataFrame:
                 unknown = len(rows) - len(known)
                 if not unknown:
                     ok = abs(total - 100) <= tolerance + 1e-9
-                    result, note = verdict(ok), "" if ok else "合計が100％から丸め誤差を超えてずれている"
+                    result = verdict(ok, lang)
+                    note = "" if ok else _l(lang, "合計が100％から丸め誤差を超えてずれている",
+                                            "The sum differs from 100% by more than rounding error")
                 elif total > 100 + tolerance:
-                    result, note = DISAGREE, f"{unknown}個の値が不明だが、既知の値だけで100％を超える"
+                    result = verdict_text(DISAGREE, lang)
+                    note = _l(lang, f"{unknown}個の値が不明だが、既知の値だけで100％を超える",
+                              f"{_plural(unknown, 'value is', 'values are')} unknown, "
+                              "but the known values alone exceed 100%")
                 else:
-                    result, note = UNDECIDABLE, f"{unknown}個の値が不明なため、合計を確かめられない"
-                checks.append(Check(f"概要図表{number}", f"{name}の合計", f"{total}％（既知の値）" if unknown else f"{total}％",
-                                    "100％（丸め誤差の範囲）", result, note))
+                    result = verdict_text(UNDECIDABLE, lang)
+                    note = _l(lang, f"{unknown}個の値が不明なため、合計を確かめられない",
+                              f"{_plural(unknown, 'value is', 'values are')} unknown, so the sum cannot be checked")
+                if lang == "ja":
+                    what = f"{name}の合計"
+                    shown = f"{total}％（既知の値）" if unknown else f"{total}％"
+                else:
+                    what = "sum of all answers" if name == "全体" and not series else f"sum of “{tr(name, lang)}”"
+                    shown = f"{total}% (known values)" if unknown else f"{total}%"
+                checks.append(Check(_figure(number, lang), what, shown,
+                                    _l(lang, "100％（丸め誤差の範囲）", "100% (within rounding)"), result, note))
     return _frame(checks)
 
 
 NO_PRINTED_VALUE = "報告書に比べる値の記載がない"
+_NO_PRINTED_VALUE = {"ja": NO_PRINTED_VALUE, "en": "the report prints no value to compare with"}
 
 
-def _compare(printed, agrees) -> str:
+def _compare(printed, agrees, lang: str = "ja") -> str:
     """判定不能 when the report prints no value to compare with, else the verdict of ``agrees()``."""
-    return UNDECIDABLE if printed is None else verdict(agrees())
+    return verdict_text(UNDECIDABLE, lang) if printed is None else verdict(agrees(), lang)
 
 
 def rough_share_bounds(text: str) -> tuple[int | None, int | None]:
@@ -213,67 +309,105 @@ def international_shares(survey: Survey) -> dict[str, Decimal | int] | None:
             "share_of_respondents": Decimal(intl) * 100 / n, "share_of_collaborators": Decimal(intl) * 100 / anyc}
 
 
-def prose_checks(survey: Survey) -> pd.DataFrame:
+def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     """Numbers the report's text states, recomputed from the survey facts and the figures."""
     checks = []
     facts = survey.facts
+    no_value = _NO_PRINTED_VALUE[_l(lang, "ja", "en")]
     if facts.get("population") and facts.get("responses"):
         rate = Decimal(facts["responses"]) * 100 / facts["population"]
         printed = facts.get("reported_response_rate_percent")
-        checks.append(Check("Ⅰ", f"回収率（{facts['responses']}/{facts['population']}）",
-                            f"{printed}％" if printed is not None else "—", fmt_percent(rate),
-                            _compare(printed, lambda: round_half_up(rate) == round_half_up(printed)),
-                            "" if printed is not None else NO_PRINTED_VALUE))
+        checks.append(Check(_l(lang, "Ⅰ", "I"),
+                            _l(lang, "回収率", "response rate") + _l(lang, "（{}/{}）", " ({}/{})").format(
+                                facts["responses"], facts["population"]),
+                            f"{printed}{_sign(lang)}" if printed is not None else "—", _pct(rate, lang),
+                            _compare(printed, lambda: round_half_up(rate) == round_half_up(printed), lang),
+                            "" if printed is not None else no_value))
     shares = international_shares(survey)
     if shares:
+        intl, n = shares["international"], shares["n"]
         fact = survey.reported("intl_share_of_respondents")
         printed = fact["value"] if fact else None
-        result = _compare(printed, lambda: round_half_up(shares["share_of_respondents"]) == round_half_up(printed))
-        note = (f"母数は図表1の回答機関n={shares['n']}（全回答{facts.get('responses', '—')}機関ではない）"
-                if facts.get("responses") and facts["responses"] != shares["n"] else "")
-        checks.append(Check("Ⅲ／概要図表1", f"国際産学連携の実施割合（{shares['international']}/{shares['n']}）",
-                            f"{printed}％" if printed is not None else "—",
-                            fmt_percent(shares["share_of_respondents"]), result, note or ("" if printed is not None else NO_PRINTED_VALUE)))
+        result = _compare(printed, lambda: round_half_up(shares["share_of_respondents"]) == round_half_up(printed), lang)
+        note = ""
+        if facts.get("responses") and facts["responses"] != n:
+            note = _l(lang, f"母数は図表1の回答機関n={n}（全回答{facts.get('responses', '—')}機関ではない）",
+                      f"the base is the n={n} institutions that answered Figure 1 "
+                      f"(not all {facts.get('responses', '—')} responding institutions)")
+        where = _l(lang, "Ⅲ／概要図表1", "III / Summary Figure 1")
+        checks.append(Check(where, _l(lang, f"国際産学連携の実施割合（{intl}/{n}）",
+                                      "share of institutions engaged in international industry–academia "
+                                      f"collaboration ({intl}/{n})"),
+                            f"{printed}{_sign(lang)}" if printed is not None else "—",
+                            _pct(shares["share_of_respondents"], lang), result,
+                            note or ("" if printed is not None else no_value)))
         if facts.get("responses"):
-            alt = Decimal(shares["international"]) * 100 / facts["responses"]
-            checks.append(Check("Ⅲ／概要図表1", f"同、全回答機関を母数とした場合（{shares['international']}/{facts['responses']}）",
-                                "—", fmt_percent(alt), UNDECIDABLE, "参考値：報告書に対応する値はなく、母数の違いによる差を示す"))
+            alt = Decimal(intl) * 100 / facts["responses"]
+            checks.append(Check(where, _l(lang, f"同、全回答機関を母数とした場合（{intl}/{facts['responses']}）",
+                                          "the same, with all responding institutions as the base "
+                                          f"({intl}/{facts['responses']})"),
+                                "—", _pct(alt, lang), verdict_text(UNDECIDABLE, lang),
+                                _l(lang, "参考値：報告書に対応する値はなく、母数の違いによる差を示す",
+                                   "for reference: the report has no corresponding value; the row shows the "
+                                   "difference the base makes")))
         fact = survey.reported("intl_share_among_ilc_summary")
         share = shares["share_of_collaborators"]
         printed_text = str(fact.get("value")) if fact else "—"
         low, high = rough_share_bounds(printed_text)
+        shown = printed_text if lang == "ja" else tr(printed_text, lang)
         if low is None:
-            result, note = UNDECIDABLE, f"「{printed_text}」を数の範囲として解釈できない"
+            result = verdict_text(UNDECIDABLE, lang)
+            note = _l(lang, f"「{printed_text}」を数の範囲として解釈できない",
+                      f"“{shown}” cannot be read as a range of numbers")
         else:
-            result, note = verdict(low <= share < high), f"「{printed_text}」は{low}％以上{high}％未満と解釈"
-        checks.append(Check("（１－１）／Ⅲ", f"産学連携実施機関に占める国際産学連携の割合（{shares['international']}/{shares['any']}）",
-                            printed_text, fmt_percent(share), result, note))
-    checks += _figure_base_links(survey)
+            result = verdict(low <= share < high, lang)
+            note = _l(lang, f"「{printed_text}」は{low}％以上{high}％未満と解釈",
+                      f"“{shown}” read as at least {low}% and less than {high}%")
+        checks.append(Check(_l(lang, "（１－１）／Ⅲ", "(1-1) / III"),
+                            _l(lang, f"産学連携実施機関に占める国際産学連携の割合（{intl}/{shares['any']}）",
+                               "share of international industry–academia collaboration among the institutions "
+                               f"engaged in any industry–academia collaboration ({intl}/{shares['any']})"),
+                            shown, _pct(share, lang), result, note))
+    checks += _figure_base_links(survey, lang)
     return _frame(checks)
 
 
-def erratum_checks(survey: Survey) -> pd.DataFrame:
-    """The report's own corrections (package ``sources[0].errata``), each recomputed from the data."""
+def erratum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
+    """The report's own corrections (package ``sources[0].errata``), each recomputed from the data.
+
+    The same columns in every ``lang``; ``recomputed``, ``verdict`` and ``explanation`` (and
+    the labels) in that language.
+    """
     checks = []
     source = (survey.descriptor.get("sources") or [{}])[0]
     shares = international_shares(survey)
     recomputed = {"intl_share_of_respondents": shares["share_of_respondents"] if shares else None}
     for e in source.get("errata", []):
         value = recomputed.get(e.get("reported_in_prose"))
-        printed = f"{e['before']}％→{e['after']}％（{e['date']}訂正）"
+        if lang == "ja":
+            location, statement = e.get("location", ""), e["statement"]
+            printed = f"{e['before']}％→{e['after']}％（{e['date']}訂正）"
+        else:
+            location, statement = tr(e.get("location", ""), lang), tr(e["statement"], lang)
+            printed = f"{e['before']}% → {e['after']}% (corrected {e['date']})"
         if value is None:
-            checks.append(Check(e.get("location", ""), e["statement"], printed, "—", UNDECIDABLE,
-                                "データから計算する方法がない"))
+            checks.append(Check(location, statement, printed, "—", verdict_text(UNDECIDABLE, lang),
+                                _l(lang, "データから計算する方法がない", "there is no way to compute it from the data")))
             continue
         after_ok = round_half_up(value) == round_half_up(e["after"])
         before_ok = round_half_up(value) == round_half_up(e["before"])
-        note = ("訂正後の値がデータからの計算と一致する" if after_ok else
-                "訂正前の値がデータからの計算と一致する" if before_ok else "訂正の前後いずれの値とも一致しない")
-        checks.append(Check(e.get("location", ""), e["statement"], printed, fmt_percent(value), verdict(after_ok), note))
+        if lang == "ja":
+            note = ("訂正後の値がデータからの計算と一致する" if after_ok else
+                    "訂正前の値がデータからの計算と一致する" if before_ok else "訂正の前後いずれの値とも一致しない")
+        else:
+            note = ("the corrected value agrees with the calculation from the data" if after_ok else
+                    "the value before the correction agrees with the calculation from the data" if before_ok else
+                    "neither the value before nor the value after the correction agrees with the calculation")
+        checks.append(Check(location, statement, printed, _pct(value, lang), verdict(after_ok, lang), note))
     return _frame(checks)
 
 
-def _figure_base_links(survey: Survey) -> list[Check]:
+def _figure_base_links(survey: Survey, lang: str = "ja") -> list[Check]:
     """Stated n's that should follow from other figures (e.g. fig. 3's n = fig. 2's 体制不足 share)."""
     checks = []
     fig2 = survey.resources.get(2)
@@ -285,40 +419,53 @@ def _figure_base_links(survey: Survey) -> list[Check]:
         lacking = next((f for item, f in facts.items() if item and "体制" in item), None)
         if lacking and n2:
             share = Decimal(n3) * 100 / Decimal(n2)
-            checks.append(Check("概要図表2・3", f"図表3のn={n3} ÷ 図表2のn={n2}",
-                                f"{lacking['percent']}％（本文）", fmt_percent(share),
-                                verdict(round_half_up(share) == round_half_up(lacking["percent"])),
-                                "図表3は「十分な体制がない」と答えた機関への設問"))
+            checks.append(Check(_l(lang, "概要図表2・3", "Summary Figures 2 and 3"),
+                                _l(lang, f"図表3のn={n3} ÷ 図表2のn={n2}", f"n={n3} of Figure 3 ÷ n={n2} of Figure 2"),
+                                _l(lang, f"{lacking['percent']}％（本文）", f"{lacking['percent']}% (text)"),
+                                _pct(share, lang),
+                                verdict(round_half_up(share) == round_half_up(lacking["percent"]), lang),
+                                _l(lang, "図表3は「十分な体制がない」と答えた機関への設問",
+                                   "Figure 3's question was put to the institutions that answered "
+                                   "“there is no sufficient structure”")))
     shares = international_shares(survey)
     for number in (11, 12):
         table = survey.table(number)
         if shares and table is not None:
+            intl = shares["international"]
             for series, group in table.groupby("series", sort=False):
                 n = int(group["n"].iloc[0])
-                checks.append(Check(f"概要図表{number}", f"{series or '全体'}のnと国際産学連携実施機関数",
-                                    f"n={n}", f"{shares['international']}機関（図表1）", verdict(n <= shares["international"]),
-                                    "実施機関のうち設問に回答した機関が母数" if n < shares["international"] else ""))
+                if lang == "ja":
+                    what = f"{series or '全体'}のnと国際産学連携実施機関数"
+                    count = f"{intl}機関（図表1）"
+                    note = "実施機関のうち設問に回答した機関が母数" if n < intl else ""
+                else:
+                    whose = f"“{tr(series, lang)}”" if series else "the whole figure"
+                    what = (f"n of {whose} and the number of institutions engaged in international "
+                            "industry–academia collaboration")
+                    count = f"{intl} institutions (Figure 1)"
+                    note = "the base is the engaged institutions that answered this question" if n < intl else ""
+                checks.append(Check(_figure(number, lang), what, f"n={n}", count, verdict(n <= intl, lang), note))
     return checks
 
 
-def disagreements(survey: Survey) -> pd.DataFrame:
+def disagreements(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     """Every check, from all audits, where the report's print and its own numbers disagree."""
-    percents, bases = percent_checks(survey), base_explanations(survey)
+    percents, bases = percent_checks(survey, lang), base_explanations(survey, lang=lang)
+    disagree = verdict_text(DISAGREE, lang)
     for row in bases.itertuples():
         # a row the whole-figure base explains gets that explanation
-        figure, _, series = row.figure.partition("（")
-        series = series.rstrip("）")
-        same = (percents["figure"] == figure) & (percents["verdict"] == DISAGREE) & (percents["explanation"] == "")
-        if series:
-            same &= percents["what"].str.startswith(f"{series}／")
-        if row.recomputed != "該当なし":
-            percents.loc[same, "explanation"] = f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）"
+        same = ((percents["number"] == row.number) & (percents["series"] == row.series)
+                & (percents["verdict"] == disagree) & (percents["explanation"] == ""))
+        if row.recomputed != NONE_FOUND[_l(lang, "ja", "en")]:
+            percents.loc[same, "explanation"] = _l(
+                lang, f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）",
+                f"the whole figure's percentages equal the counts divided by {row.recomputed} (a different base)")
         percents.loc[same, "cause"] = f"{BASE}{row.figure}"
     bases["cause"] = BASE + bases["figure"]
-    frames = [percents, bases, implied_base_checks(survey).assign(cause=IMPLIED),
-              sum_checks(survey).assign(cause=SUMS), prose_checks(survey).assign(cause=PROSE)]
+    frames = [percents, bases, implied_base_checks(survey, lang).assign(cause=IMPLIED),
+              sum_checks(survey, lang).assign(cause=SUMS), prose_checks(survey, lang).assign(cause=PROSE)]
     allc = pd.concat(frames, ignore_index=True)
-    return allc[allc["verdict"] == DISAGREE].reset_index(drop=True)
+    return allc[allc["verdict"] == disagree].reset_index(drop=True)
 
 
 #: Causes a disagreement is filed under (``cause`` column of ``disagreements``).
@@ -333,48 +480,78 @@ class Finding:
     rows: pd.DataFrame
 
 
-def disagreement_findings(survey: Survey) -> list[Finding]:
-    """The disagreements grouped by cause, in the order the audit finds them, one sentence each."""
-    table = disagreements(survey)
-    checks = percent_checks(survey)
-    return [Finding(_finding_sentence(survey, cause, rows, checks), rows.reset_index(drop=True))
+def disagreement_findings(survey: Survey, lang: str = "ja") -> list[Finding]:
+    """The disagreements grouped by cause, in the order the audit finds them, one sentence each (in ``lang``)."""
+    table = disagreements(survey, lang)
+    checks = percent_checks(survey, lang)
+    return [Finding(_finding_sentence(survey, cause, rows, checks, lang), rows.reset_index(drop=True))
             for cause, rows in table.groupby("cause", sort=False)]
 
 
-def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd.DataFrame) -> str:
+def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> str:
     if cause.startswith(BASE):
-        return _base_sentence(rows, checks)
+        return _base_sentence(rows, checks, lang)
     if cause == IMPLIED:
-        return _implied_sentence(survey, rows)
-    figures = "・".join(dict.fromkeys(rows["figure"]))
+        return _implied_sentence(survey, rows, lang)
+    figures = _and(list(dict.fromkeys(rows["figure"])), lang)
     if cause == SUMS:
-        return f"{figures}では、{len(rows)}組の合計が100％から丸め誤差を超えてずれています。"
-    return f"報告書の本文が述べる数値のうち{len(rows)}件が、図と調査概要から計算し直した値と一致しません（{figures}）。"
+        return _l(lang, f"{figures}では、{len(rows)}組の合計が100％から丸め誤差を超えてずれています。",
+                  f"In {figures}, {_plural(len(rows), 'sum differs', 'sums differ')} from 100% by more than "
+                  "rounding error.")
+    if lang == "ja":
+        return f"報告書の本文が述べる数値のうち{len(rows)}件が、図と調査概要から計算し直した値と一致しません（{figures}）。"
+    return (f"{_plural(len(rows), 'number', 'numbers')} stated in the report's text "
+            f"{'does' if len(rows) == 1 else 'do'} not agree with the values recomputed from the figures and the "
+            f"survey outline ({figures}).")
 
 
-def _base_sentence(rows: pd.DataFrame, checks: pd.DataFrame) -> str:
+def _base_sentence(rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> str:
     """「概要図表4では、印字された割合のうち8個が…全13行の割合はn=588で割った値と一致…」."""
-    base = rows[rows["what"] == "割合の母数"].iloc[0]
+    base = rows[rows["what"] == _BASE_WHAT[_l(lang, "ja", "en")]].iloc[0]
     wrong = len(rows) - 1
     same = (checks["number"] == base["number"]) & (checks["series"] == base["series"])
     where = base["figure"]
-    text = f"{where}では、印字された割合のうち{wrong}個が、記載の{base['printed']}で計算し直した値と一致しません。"
-    if base["recomputed"] == "該当なし":
-        return text + "どの単一の母数でも全行を再現できないため、個別の印刷値の誤りが考えられます。"
-    return (text + f"図の全{int(same.sum())}行の割合は{base['recomputed']}で割った値と一致するため、"
-            "割合は記載と異なる母数で計算されたとみられます。")
+    undetermined = base["recomputed"] == NONE_FOUND[_l(lang, "ja", "en")]
+    if lang == "ja":
+        text = f"{where}では、印字された割合のうち{wrong}個が、記載の{base['printed']}で計算し直した値と一致しません。"
+        if undetermined:
+            return text + "どの単一の母数でも全行を再現できないため、個別の印刷値の誤りが考えられます。"
+        return (text + f"図の全{int(same.sum())}行の割合は{base['recomputed']}で割った値と一致するため、"
+                "割合は記載と異なる母数で計算されたとみられます。")
+    text = (f"In {where}, {wrong} of the printed percentages {'does' if wrong == 1 else 'do'} not agree with the "
+            f"values recomputed with the stated {base['printed']}.")
+    if undetermined:
+        return text + " No single base reproduces all rows, so errors in individual printed values are possible."
+    return (text + f" The percentages of all {int(same.sum())} rows of the figure equal the counts divided by "
+            f"{base['recomputed']}, so the percentages appear to have been computed on a base other than the "
+            "stated one.")
 
 
-def _implied_sentence(survey: Survey, rows: pd.DataFrame) -> str:
+def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> str:
     """Series printed without counts whose percentages the stated n cannot give."""
     totals = []
     for row in rows.itertuples():
         table = survey.table(int(row.number))
         totals.append(round(float(table.loc[table["series"] == row.series, "percent"].dropna().sum()), 1))
-    figures = "・".join(rows["figure"])
-    total = f"いずれも{totals[0]}％" if len(set(totals)) == 1 else "・".join(f"{t}％" for t in totals)
-    text = (f"{figures}の{len(rows)}系列は回答数が印字されておらず、割合を記載のnでは再現できません。"
-            f"割合の合計は{total}")
-    if all(t > 150 for t in totals):
-        return text + "で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合します。"
-    return text + "です。"
+    figures = _and(list(rows["figure"]), lang)
+    consistent = all(t > 150 for t in totals)
+    if lang == "ja":
+        total = f"いずれも{totals[0]}％" if len(set(totals)) == 1 else "・".join(f"{t}％" for t in totals)
+        text = (f"{figures}の{len(rows)}系列は回答数が印字されておらず、割合を記載のnでは再現できません。"
+                f"割合の合計は{total}")
+        if consistent:
+            return text + "で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合します。"
+        return text + "です。"
+    if len(rows) == 1:
+        total = f"{totals[0]}%"
+    elif len(set(totals)) == 1:
+        total = f"{totals[0]}% in each case"
+    else:
+        total = _and([f"{t}%" for t in totals], lang) + " respectively"
+    text = (f"{_plural(len(rows), 'series', 'series')} ({figures}) {'is' if len(rows) == 1 else 'are'} printed "
+            f"without counts, and the stated n does not reproduce {'its' if len(rows) == 1 else 'their'} percentages. "
+            f"The percentages add up to {total}")
+    if consistent:
+        return text + (", consistent with percentages of the number of responding institutions rather than of the "
+                       "number of choices (up to 3 per institution).")
+    return text + "."
