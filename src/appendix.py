@@ -342,23 +342,6 @@ def versions_table(requirements: Path | None = None, lang: str = "ja"):
     return pd.DataFrame(rows)
 
 
-def checksums_table(data_dir: str | Path, lang: str = "ja"):
-    """sha256 of every data file the site publishes (datapackage.json, README.md, the tables)."""
-    import hashlib
-
-    import pandas as pd
-
-    from .datafiles import data_file_bytes, published_files, record_read
-
-    file_heading, bytes_heading = _l(lang, "ファイル", "File"), _l(lang, "バイト数", "Bytes")
-    rows = []
-    for path in published_files(data_dir):
-        data = data_file_bytes(Path(data_dir), path.name)
-        record_read(path)   # the page shows every file's hash: rebuild it when any file changes
-        rows.append({file_heading: path.name, bytes_heading: f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()})
-    return pd.DataFrame(rows)
-
-
 def table_editions(make) -> Editions:
     """``table_html(make(lang))`` per edition (``make``: lang → a frame whose headings are in that language)."""
     return Editions(per_edition(lambda lang: table_html(make(lang))))

@@ -18,7 +18,7 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from . import claims
-from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, checksums_table, findings_html, resources_html, table_html, versions_table
+from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
 from .i18n import EDITIONS, Editions, glue_editions, per_edition, tr, use_translations
@@ -37,7 +37,7 @@ __all__ = [
     # the report (package sources)
     "report_source", "report_citation", "glue_report", "source_note", "errata_note", "glue_missing_figures", "figures_text",
     # appendices (src/appendix.py)
-    "table_html", "AUDIT_COLUMNS", "FINDING_COLUMNS", "findings_html", "resources_html", "versions_table", "checksums_table",
+    "table_html", "AUDIT_COLUMNS", "FINDING_COLUMNS", "findings_html", "resources_html", "versions_table",
 ]
 
 

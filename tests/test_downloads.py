@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import os
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import pytest
+from bs4 import BeautifulSoup
 
 from src import charts, i18n, render, svgfont
 from src.datapkg import load_survey
@@ -213,3 +216,29 @@ def test_english_csv_keeps_series_and_neutralises_labels_a_spreadsheet_would_run
     # the Japanese download is still the data file itself
     assert render.figure_csv(REPO / "data", survey.resource(13)) == (
         render.UTF8_BOM + (REPO / "data" / "fig13.csv").read_bytes())
+
+
+def listed_checksums(page: Path) -> list[dict[str, str]]:
+    """The rows of each checksum table on the 再現方法 page: one dict (file → sha256) per table."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    target = soup.find(id="reproduce-checksums")
+    assert target is not None, "the page has no checksum section"
+    section = target if target.name == "section" else target.find_parent("section")
+    tables = []
+    for table in section.select("table"):
+        cells = [[td.get_text(strip=True) for td in tr.select("td")] for tr in table.select("tbody tr")]
+        tables.append({row[0]: row[-1] for row in cells})
+    return tables
+
+
+@pytest.mark.parametrize("edition", ["", "en"])
+def test_reproduce_page_lists_the_checksums_of_data_files_and_of_figure_downloads_separately(clean_build, edition):
+    site = clean_build.html / edition
+    data, figures = listed_checksums(site / "chapters" / "reproduce.html")
+
+    def published(folder: str) -> dict[str, str]:
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+                for p in sorted((site / "_static" / folder).iterdir()) if p.is_file()}
+
+    assert data == published("data") and "datapackage.json" in data
+    assert figures == published("figures") and {"fig15.csv", "fig15.svg", "fig15.png"} <= set(figures)

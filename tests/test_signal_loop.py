@@ -2,8 +2,9 @@
 
 After every kill the published site must be the old one or the new one, entirely, and the
 next build must succeed.  The two data versions differ only in README.md, so each rebuild
-executes one chapter (the checksum table) and stays cheap; the reproduction page shows the
-README's sha256, which ties the page to the download: a mix of the two sites would show.
+executes no chapter and stays cheap (Sphinx reads the reproduction page again: its checksum tables are
+computed from the staged files); that page shows the README's sha256, which ties the page to the
+download: a mix of the two sites would show.
 """
 from __future__ import annotations
 
