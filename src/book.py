@@ -105,12 +105,12 @@ def glue_count(name: str, value: int) -> str:
 _TABLE_COLUMNS = {
     "ja": {"series": "系列", "item": "選択肢", "level": "評価", "count": "回答数", "n": "n", "percent": "割合（％）",
            "note": "注"},
-    "en": {"series": "Series", "item": "Answer", "level": "Level", "count": "Respondents", "n": "n",
+    "en": {"series": "Series", "item": "Answer", "level": "Rating", "count": "Respondents", "n": "n",
            "percent": "Share (%)", "note": "Note"},
 }
 
 #: The English table's columns that repeat the original Japanese label.
-_ORIGINAL_COLUMNS = {"series": "Series (original)", "item": "Answer (original)", "level": "Level (original)"}
+_ORIGINAL_COLUMNS = {"series": "Series (original)", "item": "Answer (original)", "level": "Rating (original)"}
 
 _UNKNOWN = {"ja": "不明", "en": "unknown"}
 
