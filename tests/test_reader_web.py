@@ -210,3 +210,15 @@ def test_site_has_a_favicon_and_a_self_contained_404_page(clean_build, site):
     assert "ページが見つかりません" in not_found.get_text()
     assert not not_found.select("link[href], script[src], img[src]"), "404.html must not depend on other files"
     assert not_found.select_one("a[href]") is not None
+
+
+# The English edition (en/) is built by the same code: a lean sample at phone width — the landing
+# page, the chapter with the most charts, the audit's wide tables, search and 404.
+EN_PAGES = ["en/chapters/index.html", "en/chapters/05_institutions.html", "en/chapters/audit.html", "en/search.html",
+            "en/404.html"]
+
+
+@pytest.mark.parametrize("name", EN_PAGES)
+def test_english_pages_pass_axe_and_load_only_from_this_site(browser, site, name):
+    v = visit(browser, site + name, 390, "light")
+    assert v.violations == [] and v.failed == [] and v.foreign == [] and v.console_errors == [], v
