@@ -136,3 +136,24 @@ def test_english_search_finds_a_word_of_one_english_chapter(browser, clean_build
     assert holder in {h.split("#")[0].split("?")[0] for h in hrefs}, (word, holder, hrefs)
     assert not has_japanese(summary), summary
     assert visit.console_errors == []
+
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_myst_roles_survive_in_the_english_edition(clean_build, doc):
+    """Glue and cross-reference roles written in English cells resolve: no role is left as text,
+    and every link within the English edition leads to a page and anchor that exist."""
+    page = clean_build.html / "en" / f"{doc}.html"
+    soup = soup_of(page)
+    article = soup.select_one("article")
+    prose = soup_of(page).select_one("article")
+    for tag in prose.select("pre, code, .cell_input"):     # the code page quotes src/, roles in docstrings included
+        tag.decompose()
+    text = prose.get_text(" ")
+    assert not re.search(r"\{(glue|ref|doc|numref)[:a-z]*\}", text), re.findall(r".{30}\{(?:glue|ref|doc).{40}", text)
+    for link in article.select("a.reference.internal[href]"):
+        target, _, anchor = link["href"].partition("#")
+        file = (page.parent / target).resolve() if target else page.resolve()
+        assert file.is_file(), (link["href"], link.get_text())
+        assert clean_build.html.resolve() / "en" in file.parents, f"{link['href']} leaves the English edition"
+        if anchor:
+            assert soup_of(file).find(id=anchor) is not None, (link["href"], link.get_text())
