@@ -157,3 +157,13 @@ def test_myst_roles_survive_in_the_english_edition(clean_build, doc):
         assert clean_build.html.resolve() / "en" in file.parents, f"{link['href']} leaves the English edition"
         if anchor:
             assert soup_of(file).find(id=anchor) is not None, (link["href"], link.get_text())
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_chapter_prints_a_stray_value(clean_build, lang):
+    """A cell ending in a bare call shows its return value (e.g. 「'0.0％'」) to readers: only displays are shown."""
+    stage = clean_build.stage if lang == "ja" else clean_build.build_dir / "stage-en"
+    stray = [(nb.name, str(o["data"].get("text/plain"))[:60]) for nb in sorted(stage.rglob("*.ipynb"))
+             for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] for o in cell.get("outputs", [])
+             if o.get("output_type") == "execute_result" and set(o["data"]) == {"text/plain"}]
+    assert stray == []
