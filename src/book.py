@@ -110,7 +110,7 @@ _TABLE_COLUMNS = {
 }
 
 #: The English table's columns that repeat the original Japanese label.
-_ORIGINAL_COLUMNS = {"series": "Series (original)", "item": "Answer (original)", "level": "Rating (original)"}
+_ORIGINAL_HEADINGS = {"series": "Series (original)", "item": "Answer (original)", "level": "Rating (original)"}
 
 _UNKNOWN = {"ja": "不明", "en": "unknown"}
 
@@ -348,13 +348,13 @@ def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> 
     header, cells = [], []
     for c in columns:
         header.append(f"<th>{escape(_TABLE_COLUMNS[lang][c])}</th>")
-        if lang != "ja" and c in _ORIGINAL_COLUMNS:
-            header.append(f"<th>{escape(_ORIGINAL_COLUMNS[c])}</th>")
+        if lang != "ja" and c in _ORIGINAL_HEADINGS:
+            header.append(f"<th>{escape(_ORIGINAL_HEADINGS[c])}</th>")
     for row in shown.itertuples(index=False):
         tds = []
         for c in columns:
             value = "" if _isna(getattr(row, c)) else str(getattr(row, c))
-            if lang != "ja" and c in _ORIGINAL_COLUMNS:
+            if lang != "ja" and c in _ORIGINAL_HEADINGS:
                 tds.append(f"<td>{escape(tr(value, lang))}</td><td lang=\"ja\">{escape(value)}</td>")
             else:
                 tds.append(f"<td>{escape(value)}</td>")

@@ -90,7 +90,7 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 #: Where an English chart's rows keep their original Japanese labels (the English CSV's extra columns).
-ORIGINAL_COLUMNS = {"series": "series_ja", "item": "item_ja", "level": "level_ja"}
+ORIGINAL_COLUMNS = i18n.ORIGINAL_COLUMNS
 #: The one tooltip field of an English chart that shows Japanese: the row's original labels.
 ORIGINAL_FIELD = "original"
 MARK_DESCRIPTION = "mark_description"

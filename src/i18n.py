@@ -21,6 +21,9 @@ EDITIONS = ("ja", "en")
 SOURCE = "ja"                    # the language of the data and of the report
 EDITION_KEY = "edition"          # cell and output metadata key
 
+#: A translated table keeps each original label in a column of its own (chart data, English CSV downloads).
+ORIGINAL_COLUMNS = {"series": "series_ja", "item": "item_ja", "level": "level_ja"}
+
 _JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
 
 _translations: dict[str, dict[str, str]] = {}

@@ -139,14 +139,13 @@ def spreadsheet_safe(cell: str) -> str:
 
 def _edition_labels(spec: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, str, str]]:
     """(series, item, level) as the data file has them → as a translated edition's chart shows them."""
-    from .charts import ORIGINAL_COLUMNS
 
     labels = {}
     for rows in spec.get("datasets", {}).values():
         for row in rows:
-            if isinstance(row, dict) and ORIGINAL_COLUMNS["item"] in row:
-                original = tuple(str(row.get(ORIGINAL_COLUMNS[c]) or "") for c in ORIGINAL_COLUMNS)
-                labels[original] = tuple(str(row.get(c) or "") for c in ORIGINAL_COLUMNS)
+            if isinstance(row, dict) and i18n.ORIGINAL_COLUMNS["item"] in row:
+                original = tuple(str(row.get(i18n.ORIGINAL_COLUMNS[c]) or "") for c in i18n.ORIGINAL_COLUMNS)
+                labels[original] = tuple(str(row.get(c) or "") for c in i18n.ORIGINAL_COLUMNS)
     return labels
 
 
@@ -160,7 +159,6 @@ def figure_csv(data_dir: Path, res: Resource, spec: dict[str, Any] | None = None
     ``level_ja``; a label without a translation stays Japanese. Translated labels were not
     in the validated file, so a label a spreadsheet would run as a formula is neutralised.
     """
-    from .charts import ORIGINAL_COLUMNS
 
     raw = data_file_bytes(data_dir, res.path.name)
     if spec is None:
@@ -169,13 +167,13 @@ def figure_csv(data_dir: Path, res: Resource, spec: dict[str, Any] | None = None
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
     columns = list(reader.fieldnames or [])
     out = io.StringIO()
-    writer = csv.DictWriter(out, [*columns, *ORIGINAL_COLUMNS.values()], lineterminator="\n")
+    writer = csv.DictWriter(out, [*columns, *i18n.ORIGINAL_COLUMNS.values()], lineterminator="\n")
     writer.writeheader()
     for row in reader:
-        original = tuple(row.get(c) or "" for c in ORIGINAL_COLUMNS)
+        original = tuple(row.get(c) or "" for c in i18n.ORIGINAL_COLUMNS)
         shown = labels.get(original, original)
-        writer.writerow({**row, **{c: spreadsheet_safe(v) for c, v in zip(ORIGINAL_COLUMNS, shown)},
-                         **{ORIGINAL_COLUMNS[c]: v for c, v in zip(ORIGINAL_COLUMNS, original)}})
+        writer.writerow({**row, **{c: spreadsheet_safe(v) for c, v in zip(i18n.ORIGINAL_COLUMNS, shown)},
+                         **{i18n.ORIGINAL_COLUMNS[c]: v for c, v in zip(i18n.ORIGINAL_COLUMNS, original)}})
     return with_bom(out.getvalue().encode("utf-8"))
 
 

@@ -78,7 +78,7 @@ def test_every_local_link_and_asset_exists(clean_build):
 
 # Digits may appear in prose only inside glue/ref/doc roles, code, labels and these citation tokens.
 ALLOWED = [r"概要図表\d+(〜\d+)?", r"Ⅱ-\d", r"fig-\d+", r"[（(][０-９]+－[０-９]+[）)]",
-           r"UTF-8", r"CC BY 4\.0", r"License 1\.1", r"小数第1位", r"1年あたり", r"1行", r"上位3つ", r"3つまで",
+           r"UTF-8", r"SHA-256", r"CC BY 4\.0", r"License 1\.1", r"小数第1位", r"1年あたり", r"1行", r"上位3つ", r"3つまで",
            # the English edition's names for the same places: Summary Figure N, II-3, (3-1)
            r"Summary Figures? \d+(–\d+)?", r"\bI{1,3}-\d", r"\(\d+-\d+\)"]
 ROLE = re.compile(r"\{[a-z:]+\}`[^`]*`")
