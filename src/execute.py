@@ -29,6 +29,7 @@ import yaml
 
 from . import render
 from .datafiles import DEPS_ENV
+from .i18n import EDITIONS
 
 
 REPO = Path(__file__).resolve().parent.parent
@@ -307,7 +308,7 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
             params["chapter_parameters"] = listing
         key = sha256_bytes(json.dumps(
             {"source": sha256_file(source), "code": code, "params": params, "docname": docname,
-             "data_dir": str(data_dir.resolve())}, sort_keys=True).encode())
+             "data_dir": str(data_dir.resolve()), "editions": EDITIONS}, sort_keys=True).encode())
         tasks.append(Task(docname, source, params, key, build_dir, data_dir.resolve()))
     return tasks
 

@@ -14,12 +14,28 @@ optional): :func:`use_translations` is called when a chapter opens the survey, a
 """
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Mapping
 
-EDITIONS = ("ja", "en")
+ALL_EDITIONS = ("ja", "en")
 SOURCE = "ja"                    # the language of the data and of the report
 EDITION_KEY = "edition"          # cell and output metadata key
+#: ``BOOK_EDITIONS=ja`` builds the Japanese edition alone (the benchmark's baseline for the cost of English).
+EDITIONS_ENV = "BOOK_EDITIONS"
+
+
+def editions_from(value: str | None) -> tuple[str, ...]:
+    """The editions a build makes, from ``BOOK_EDITIONS`` ("ja,en" when unset); the source language always."""
+    chosen = [lang.strip() for lang in (value or "").split(",") if lang.strip()] or list(ALL_EDITIONS)
+    unknown = sorted(set(chosen) - set(ALL_EDITIONS))
+    if unknown:
+        raise ValueError(f"{EDITIONS_ENV}={value!r}: unknown edition(s) {unknown}; use a comma-separated subset of "
+                         f"{','.join(ALL_EDITIONS)}")
+    return tuple(lang for lang in ALL_EDITIONS if lang in chosen or lang == SOURCE)
+
+
+EDITIONS = editions_from(os.environ.get(EDITIONS_ENV))
 
 #: A translated table keeps each original label in a column of its own (chart data, English CSV downloads).
 ORIGINAL_COLUMNS = {"series": "series_ja", "item": "item_ja", "level": "level_ja"}

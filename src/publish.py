@@ -114,10 +114,11 @@ def edition_book_files(root: Path, lang: str) -> tuple[bytes, bytes]:
     settings = yaml.safe_load((root / EDITIONS_FILE).read_text(encoding="utf-8"))
     config = yaml.safe_load(config_bytes)
     sphinx_config = config.setdefault("sphinx", {}).setdefault("config", {})
-    other = next(o for o in EDITIONS if o != lang)
-    sphinx_config["edition_switch"] = {
-        "lang": other, "label": settings[lang]["switch_label"], "title": settings[lang]["switch_title"],
-        "to_other": _relative_prefix(lang, other)}
+    other = next((o for o in EDITIONS if o != lang), None)      # none when BOOK_EDITIONS=ja
+    if other:
+        sphinx_config["edition_switch"] = {
+            "lang": other, "label": settings[lang]["switch_label"], "title": settings[lang]["switch_title"],
+            "to_other": _relative_prefix(lang, other)}
     if lang == SOURCE:
         return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode("utf-8"), toc_bytes
     own = settings[lang]
