@@ -25,7 +25,7 @@ book: $(VENV)/.installed  ## build the site into _build/html (DATA=dir for other
 preview: $(VENV)/.installed  ## serve on http://127.0.0.1:8000, rebuild and reload on every change (DATA=dir, PORT=n)
 	$(PY) -m src.pipeline preview --data "$(DATA)" --port $(PORT) $(if $(JOBS),--jobs $(JOBS))
 
-pdf: book  ## build the site, then the PDF edition _build/pdf/*.pdf (reprinted only when a page changed) and link it
+pdf: book  ## build the site, then each edition's PDF _build/pdf/*.pdf (reprinted only when its pages changed) and link them
 	$(PY) -m src.pdf build $(if $(filter --quiet,$(BUILD_FLAGS)),--quiet)
 
 test: $(VENV)/.installed  ## run the test suite

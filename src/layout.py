@@ -11,7 +11,8 @@ from pathlib import PurePosixPath
 FIGURES = PurePosixPath("_static/figures")   # figNN.csv / .svg / .png of every drawn figure
 DATA = PurePosixPath("_static/data")         # datapackage.json, README.md and the tables, as published
 CODE = PurePosixPath("_code/src")            # copy of src/*.py that the コード page quotes
-PDF = PurePosixPath("_static/pdf")           # the PDF edition (src/pdf.py) and edition.js, which says whether it is there
+PDF = PurePosixPath("_static/pdf")           # the edition's PDF (src/pdf.py) and edition.js, which says whether it is there;
+                                             # from each edition's root: _static/pdf, en/_static/pdf
 CHAPTER_TO_ROOT = "../"                      # every page lives in chapters/
 
 

@@ -1,9 +1,10 @@
-"""The PDF edition: the site's own executed pages, printed to one A4 file by Debian chromium.
+"""The PDF edition: the site's own executed pages, printed to one A4 file per edition by Debian chromium.
 
 Run ``python -m src.pdf build`` after ``python -m src.pipeline build`` (``make pdf`` does both).
+Each edition (Japanese, English) is printed the same way from its own staged book:
 
-1. The staged book (``_build/stage``, the executed notebooks the site was built from) is
-   rendered once more by Sphinx as one page (``singlehtml``); nothing is executed again.
+1. The staged book (``_build/stage``, ``_build/stage-en``: the executed notebooks the site was
+   built from) is rendered once more by Sphinx as one page (``singlehtml``); nothing is executed again.
 2. That page is rewritten for print (``print_page``): a cover with the table of contents,
    each chapter on a new page, every figure's data table expanded, no site controls
    (navigation, hidden code cells, download rows, links to files of the site), and the
@@ -11,11 +12,13 @@ Run ``python -m src.pdf build`` after ``python -m src.pipeline build`` (``make p
 3. Chromium draws the charts with vega's SVG renderer (vectors in the PDF), then prints
    the page to A4 with page numbers in the footer; fonts are embedded as subsets.
 
-Freshness: ``BUILD_DIR/pdf/pdf.json`` records the stage digest the PDF was printed from
-(the stage holds ``src/*.py``, this module included) and the stylesheet's hash. The PDF is
-printed again only when one of them changes, and the site carries and links
-it (``add_to_site``, called by ``publish.publish``) only when the digest equals the
-site's own: a PDF of other pages is never linked.
+Freshness: ``BUILD_DIR/pdf/pdf.json`` (``pdf-en.json``) records the site digest the edition's PDF
+was printed from, the digest of the edition's own stage (which holds ``src/*.py``, this module
+included) and the stylesheet's hash. A PDF is printed again only when its stage or the
+stylesheet changed; when only the other edition changed, its record is moved to the new site
+digest without printing. The site carries and links the PDFs (``add_to_site``, called by
+``publish.publish``) only when every edition's record holds the site's own digest: a PDF of
+other pages is never linked.
 """
 from __future__ import annotations
 
@@ -33,12 +36,19 @@ from pathlib import Path
 
 import yaml
 
-from .edition import EDITION_JS, RECORD, fresh_pdf, pdf_dir, read_record  # noqa: F401  (the CLI's and tests' names)
+from .edition import (EDITION_JS, RECORD, fresh_pdf, intact_pdf, pdf_dir, read_record,  # noqa: F401  (the CLI's and tests' names)
+                      record_name)
 from .execute import REPO, BuildError
+from .i18n import EDITIONS, SOURCE
 from .publish import mark_finished, sphinx_build
 from .render import FONT_FAMILY
 
-PDF_NAME = "nistep-dp145-saigenban.pdf"
+#: Each edition's PDF, in BUILD_DIR/pdf and in the edition's own _static/pdf (en/_static/pdf/…).
+PDF_NAMES = {"ja": "nistep-dp145-saigenban.pdf", "en": "nistep-dp145-reproduction-en.pdf"}
+PDF_NAME = PDF_NAMES[SOURCE]
+#: What the cover says besides the book's title (the title and part captions come from the edition's stage).
+COVER_TEXT = {"ja": {"subtitle": "PDF版", "contents": "目次"},
+              "en": {"subtitle": "PDF edition", "contents": "Contents"}}
 # Not in src/static: jupyter-book would load every stylesheet there on the web pages too.
 STYLESHEET = Path(__file__).resolve().parent / "pdf.css"
 PAGE = "pdf.html"                   # the rewritten page, next to the singlehtml output (its _static/ resolves)
@@ -64,7 +74,7 @@ def stylesheet_digest() -> str:
 # --------------------------------------------------------------------------- the page to print
 
 def part_captions(stage: Path) -> list[str]:
-    """Captions of the book's parts (本編, 付録) from the staged ``_toc.yml``."""
+    """Captions of the book's parts (本編, 付録; The report, Appendices) from the staged ``_toc.yml``."""
     toc = yaml.safe_load((stage / "_toc.yml").read_text(encoding="utf-8"))
     return [part.get("caption", "") for part in toc.get("parts", [])]
 
@@ -119,16 +129,16 @@ def _unique_chart_ids(soup) -> None:
         seen.add(div["id"])
 
 
-def _toc(soup, title: str, parts: list[tuple[str, list]], landing) -> object:
+def _toc(soup, title: str, parts: list[tuple[str, list]], landing, lang: str) -> object:
     """The cover: the book's title and a table of contents of the landing page, chapters and appendices."""
     cover = soup.new_tag("section", attrs={"class": "pdf-cover"})
     name = soup.new_tag("p", attrs={"class": "pdf-title"})
     name.string = title
     sub = soup.new_tag("p", attrs={"class": "pdf-subtitle"})
-    sub.string = "PDF版"
+    sub.string = COVER_TEXT[lang]["subtitle"]
     nav = soup.new_tag("nav", attrs={"class": "pdf-toc"})
     head = soup.new_tag("p", attrs={"class": "pdf-toc-title"})
-    head.string = "目次"
+    head.string = COVER_TEXT[lang]["contents"]
     nav.append(head)
     entries = [("", [landing])] + parts
     for caption, sections in entries:
@@ -148,8 +158,8 @@ def _toc(soup, title: str, parts: list[tuple[str, list]], landing) -> object:
     return cover
 
 
-def print_page(single_html: str, captions: list[str], title: str) -> str:
-    """The singlehtml page rewritten for print: cover and contents, landing page, chapters, appendices."""
+def print_page(single_html: str, captions: list[str], title: str, lang: str = SOURCE) -> str:
+    """The singlehtml page of edition ``lang`` rewritten for print: cover and contents, landing page, chapters, appendices."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(single_html, "html.parser")
@@ -172,27 +182,27 @@ def print_page(single_html: str, captions: list[str], title: str) -> str:
             tag.decompose()
     _expand_details(article)
     _unique_chart_ids(article)
-    contents = wrappers[0].find_parent("section")   # the landing page's 構成 section: the cover replaces it
+    contents = wrappers[0].find_parent("section")   # the landing page's 構成 (Contents) section: the cover replaces it
     for wrapper in wrappers:
         wrapper.extract()
     contents.decompose()
     landing["class"] = landing.get("class", []) + ["pdf-landing"]
     main = soup.new_tag("main", attrs={"class": "pdf-edition"})
-    main.append(_toc(soup, title, parts, landing))
+    main.append(_toc(soup, title, parts, landing, lang))
     main.append(landing.extract())
     for _, chapters in parts:
         main.extend([c.extract() for c in chapters])
     _fix_links(main)
-    return _document(soup, main)
+    return _document(soup, main, lang)
 
 
-def _document(soup, main) -> str:
+def _document(soup, main, lang: str) -> str:
     """A bare page: the site's stylesheets, the PDF's own, the vega bundle; none of the theme's scripts."""
     # the web pages' print.css is left out: the PDF's layout is pdf.css's alone (print.css hides code cells)
     styles = "".join(str(link) for link in soup.head.find_all("link", rel="stylesheet")
                      if not link["href"].split("?")[0].endswith("/print.css"))
     bundle = soup.head.find("script", src=re.compile(r"vega-bundle\.js"))
-    return ("<!DOCTYPE html>\n<html lang=\"ja\"><head><meta charset=\"utf-8\">"
+    return (f'<!DOCTYPE html>\n<html lang="{html.escape(lang)}"><head><meta charset="utf-8">'
             f"<title>{html.escape(soup.title.string if soup.title else '')}</title>{styles}"
             f'<link rel="stylesheet" href="{STYLESHEET.name}">'
             # same family and descriptors as book.css's rule, declared later: this one wins
@@ -317,63 +327,94 @@ def page_count(pdf: Path) -> int:
     return len(PdfReader(pdf).pages)
 
 
-def build_pdf(build_dir: Path, quiet: bool = False, log=print) -> Path:
-    """Print the PDF of the published site's pages unless it is already up to date; returns it.
+def build_pdf(build_dir: Path, quiet: bool = False, log=print) -> dict[str, Path]:
+    """Print each edition's PDF of the published site's pages unless it is up to date; returns lang → PDF.
 
-    Then publish the site again with the PDF linked, in the pipeline's atomic switch.
+    Then publish the site again with the PDFs linked, in the pipeline's atomic switch.
     """
     from .pipeline import _lock
     from .publish import PDF_SUFFIX, Outcome, publish, published_digest, site_digest
 
     lock = _lock(build_dir)
     try:
-        stage, target = build_dir / "stage", build_dir / "html"
+        target = build_dir / "html"
         digest = site_digest(build_dir)
         if digest is None or published_digest(target) != digest:
             raise BuildError("the published site was not built from the staged pages: run `make book` first")
-        edition = fresh_pdf(build_dir, digest)
-        if edition and edition[1].get("stylesheet") == stylesheet_digest():
-            log(f"pdf: up to date with the site ({edition[0]})")
-        else:
-            edition = _print_edition(build_dir, stage, digest, quiet, log)
+        pdfs = {lang: _edition_pdf(build_dir, lang, digest, quiet, log) for lang in EDITIONS}
         if not Path(os.readlink(target)).name.endswith(PDF_SUFFIX):
             publish(target.resolve(), target, digest, Outcome())
-            log("pdf: the site now links it")
-        return edition[0]
+            log("pdf: the site now links them")
+        return pdfs
     finally:
         os.close(lock)
 
 
-def _print_edition(build_dir: Path, stage: Path, digest: str, quiet: bool, log) -> tuple[Path, dict]:
+def singlehtml_dir(build_dir: Path, lang: str) -> Path:
+    """Where edition ``lang``'s single page is rendered (BUILD_DIR/pdf-sphinx, BUILD_DIR/pdf-sphinx-en)."""
+    return build_dir / ("pdf-sphinx" if lang == SOURCE else f"pdf-sphinx-{lang}")
+
+
+def _edition_pdf(build_dir: Path, lang: str, digest: str, quiet: bool, log) -> Path:
+    """Edition ``lang``'s PDF for the site ``digest``: kept when printed from these pages, else printed."""
+    from .publish import stage_digest, stage_dir
+
+    stage = stage_dir(build_dir, lang)
+    pages = stage_digest(stage)
+    record = read_record(build_dir, lang)
+    pdf = intact_pdf(build_dir, record)
+    same_print = (pdf is not None and record.get("file") == PDF_NAMES[lang]
+                  and record.get("stylesheet") == stylesheet_digest())
+    if same_print and record.get("stage_digest") == digest:
+        log(f"pdf ({lang}): up to date with the site ({pdf})")
+        return pdf
+    if same_print and record.get("edition_stage_digest") == pages:
+        # only the other edition changed: this PDF is what printing these same pages again would give
+        _write_record(build_dir, lang, {**record, "stage_digest": digest})
+        log(f"pdf ({lang}): up to date, its pages did not change ({pdf})")
+        return pdf
+    return _print_edition(build_dir, lang, stage, digest, pages, quiet, log)
+
+
+def _print_edition(build_dir: Path, lang: str, stage: Path, digest: str, pages: str, quiet: bool, log) -> Path:
     started = time.perf_counter()
-    single = run_singlehtml(stage, build_dir / "pdf-sphinx", quiet)
+    single = run_singlehtml(stage, singlehtml_dir(build_dir, lang), quiet)
     title = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))["title"]
     page = single / PAGE
     shutil.copyfile(STYLESHEET, single / STYLESHEET.name)
-    text = print_page((single / "chapters" / "index.html").read_text(encoding="utf-8"), part_captions(stage), title)
+    text = print_page((single / "chapters" / "index.html").read_text(encoding="utf-8"), part_captions(stage),
+                      title, lang)
     page.write_text(text, encoding="utf-8")
     (single / PRINT_FONT).write_bytes(print_font(text))
     out = pdf_dir(build_dir)
     out.mkdir(parents=True, exist_ok=True)
-    pdf = out / PDF_NAME
-    tmp = out / f".{PDF_NAME}.tmp"
+    name = PDF_NAMES[lang]
+    pdf = out / name
+    tmp = out / f".{name}.tmp"
     print_pdf(page, tmp)
-    record = {"stage_digest": digest, "stylesheet": stylesheet_digest(), "file": PDF_NAME, "sha256": hashlib.sha256(tmp.read_bytes()).hexdigest(),
+    record = {"lang": lang, "stage_digest": digest, "edition_stage_digest": pages, "stylesheet": stylesheet_digest(),
+              "file": name, "sha256": hashlib.sha256(tmp.read_bytes()).hexdigest(),
               "pages": page_count(tmp), "bytes": tmp.stat().st_size}
     tmp.replace(pdf)
-    record_tmp = out / f".{RECORD}.tmp"
-    record_tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
-    record_tmp.replace(out / RECORD)
-    log(f"pdf: printed {record['pages']} pages, {record['bytes'] / 1e6:.1f} MB in "
+    _write_record(build_dir, lang, record)
+    log(f"pdf ({lang}): printed {record['pages']} pages, {record['bytes'] / 1e6:.1f} MB in "
         f"{time.perf_counter() - started:.1f} s: {pdf}")
-    return pdf, record
+    return pdf
+
+
+def _write_record(build_dir: Path, lang: str, record: dict) -> None:
+    out = pdf_dir(build_dir)
+    tmp = out / f".{record_name(lang)}.tmp"
+    tmp.write_text(json.dumps(record, indent=1), encoding="utf-8")
+    tmp.replace(out / record_name(lang))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m src.pdf", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
-    b = sub.add_parser("build", help="print BUILD_DIR/pdf/" + PDF_NAME + " from the site's pages and link it")
+    b = sub.add_parser("build", help="print BUILD_DIR/pdf/" + " and ".join(PDF_NAMES.values())
+                       + " from the site's pages of each edition and link them")
     b.add_argument("--build-dir", default=str(REPO / "_build"), help="the pipeline's build directory (default: _build)")
     b.add_argument("--quiet", action="store_true", help="print errors only")
     args = parser.parse_args(argv)

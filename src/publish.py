@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import layout, render
 from .datafiles import data_file_bytes, published_files
-from .edition import add_to_site, fresh_pdf
+from .edition import add_to_site, fresh_pdfs
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
 from .i18n import EDITIONS, SOURCE, edition_notebook
 
@@ -29,7 +29,7 @@ EDITIONS_FILE = Path("chapters") / "editions.yml"
 
 
 SITES = "sites"           # BUILD_DIR/sites/<digest>: published versions; BUILD_DIR/html links to one
-PDF_SUFFIX = "-pdf"       # BUILD_DIR/sites/<digest>-pdf: the same pages, carrying the PDF printed from them (src/pdf.py)
+PDF_SUFFIX = "-pdf"       # BUILD_DIR/sites/<digest>-pdf: the same pages, carrying each edition's PDF printed from them (src/pdf.py)
 
 
 @dataclass
@@ -234,11 +234,12 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome, editions: d
 
     The switch is one ``rename`` of a relative symlink over ``target``: atomic, and it
     keeps a copied build directory working.  Older versions are removed afterwards.
-    The PDF edition goes in too when it was printed from these same pages (and only then).
+    The PDF editions go in too, each into its edition's folder, when every one of them was printed
+    from these same pages (and only then).
     """
-    edition = fresh_pdf(target.parent, digest)
+    pdfs = fresh_pdfs(target.parent, digest)
     sites = target.parent / SITES
-    version = sites / (digest + PDF_SUFFIX if edition else digest)
+    version = sites / (digest + PDF_SUFFIX if pdfs else digest)
     partial = sites / f".{version.name}.partial"
     sites.mkdir(exist_ok=True)
     for leftover in (version, partial):
@@ -250,8 +251,8 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome, editions: d
             shutil.copytree(html, partial, copy_function=_copy_or_stop)
             for lang, site in (editions or {}).items():
                 shutil.copytree(site, partial / EDITION_PREFIX[lang], copy_function=_copy_or_stop)
-            if edition:
-                add_to_site(partial, edition)
+            for lang, pdf in pdfs.items():
+                add_to_site(partial / EDITION_PREFIX[lang], pdf)
             partial.rename(version)
         except (OSError, _CopyFailed) as exc:
             shutil.rmtree(partial, ignore_errors=True)

@@ -24,7 +24,7 @@ from sphinx.config import Config
 from .render import BUNDLE_PATH
 
 A11Y_SCRIPT = "a11y.js"                                   # in src/static
-PDF_EDITION_SCRIPTS = ["pdf/edition.js", "pdf-edition.js"]  # link the PDF edition when the site carries it (src/pdf.py)
+PDF_EDITION_SCRIPTS = ["pdf/edition.js", "pdf-edition.js"]  # link the edition's PDF when the site carries it (src/pdf.py)
 ENGLISH_TOGGLE_LABEL = ' aria-label="Toggle hidden content"'
 CHART_MARKER = 'class="vega-chart"'                      # render.embed_html's container
 NOT_FOUND_PAGE = "404.html"
@@ -106,10 +106,11 @@ def write_not_found_page(app: Sphinx, exception: Exception | None) -> None:
 
 
 def add_pdf_edition_scripts(app: Sphinx, config: Config) -> None:
-    """The PDF edition is printed from the Japanese pages and linked from them only."""
-    if (config.language or "ja") == "ja":
-        for script in PDF_EDITION_SCRIPTS:
-            app.add_js_file(script)
+    """Every edition has its own PDF, printed from its own pages: each edition's pages load the link
+    scripts from their own ``_static`` (``en/_static/pdf/edition.js`` names the English PDF), and
+    pdf-edition.js words the link in the page's language."""
+    for script in PDF_EDITION_SCRIPTS:
+        app.add_js_file(script)
 
 
 def setup(app: Sphinx) -> dict[str, Any]:

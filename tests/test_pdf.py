@@ -1,6 +1,6 @@
 """The PDF edition (src/pdf.py): what it contains, read back with pypdf, and when the site links it.
 
-One PDF is printed per session, from a copy of the session's clean build.
+One PDF per edition (Japanese, English) is printed per session, from a copy of the session's clean build.
 """
 from __future__ import annotations
 
@@ -13,13 +13,16 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from pypdf import PdfReader
 
 from browser import file_url, open_page
 from conftest import REPO, run_build
 from src import layout
 from src import pdf as pdf_edition
+from src.edition import fresh_pdf, fresh_pdfs
 from src.execute import toc_chapters
+from src.i18n import has_japanese
 
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89      # points
 PRINT_ROUNDING = 1.0                       # chromium rounds the paper to its pixel grid (595.92 × 842.88)
@@ -42,9 +45,23 @@ def printed(clean_build, tmp_path_factory) -> Path:
     return build_dir
 
 
+def edition_pdf(build_dir: Path, lang: str) -> Path:
+    return pdf_edition.pdf_dir(build_dir) / pdf_edition.PDF_NAMES[lang]
+
+
 @pytest.fixture(scope="module")
-def reader(printed) -> PdfReader:
-    return PdfReader(pdf_edition.pdf_dir(printed) / pdf_edition.PDF_NAME)
+def readers(printed) -> dict[str, PdfReader]:
+    return {lang: PdfReader(edition_pdf(printed, lang)) for lang in pdf_edition.PDF_NAMES}
+
+
+@pytest.fixture(scope="module")
+def reader(readers) -> PdfReader:
+    return readers["ja"]
+
+
+@pytest.fixture(scope="module")
+def reader_en(readers) -> PdfReader:
+    return readers["en"]
 
 
 @pytest.fixture(scope="module")
@@ -57,10 +74,17 @@ def squeezed(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
 
-def chapter_heading(docname: str) -> str:
-    """The H1 of a chapter source (``# Ⅱ-1 国際産学連携の実施状況``)."""
+def chapter_heading(docname: str, lang: str = "ja") -> str:
+    """The H1 of a chapter source in edition ``lang`` (``# Ⅱ-1 国際産学連携の実施状況``, ``# II-1 Status of …``)."""
     source = (REPO / f"{docname}.md").read_text(encoding="utf-8")
+    if lang != "ja":
+        source = source.split(f'+++ {{"edition": "{lang}"}}', 1)[1]
     return re.search(r"^# (.+)$", source, re.M).group(1).strip()
+
+
+def plain_quotes(s: str) -> str:
+    """Sphinx prints the source's ' as ’."""
+    return s.replace("\u2019", "'")
 
 
 def figure_titles() -> dict[int, str]:
@@ -107,7 +131,9 @@ def test_no_site_controls_in_the_pdf(text):
         assert control not in text, control
 
 
-def test_every_font_is_embedded_and_the_japanese_one_as_a_subset(reader):
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_every_font_is_embedded_and_the_japanese_one_as_a_subset(readers, lang):
+    reader = readers[lang]       # English text is set in Noto Sans JP too (it covers Latin)
     fonts = {}
     for page in reader.pages:
         for font in (page["/Resources"].get("/Font") or {}).values():
@@ -126,7 +152,9 @@ def test_every_font_is_embedded_and_the_japanese_one_as_a_subset(reader):
     assert any(re.fullmatch(r"/[A-Z]{6}\+NotoSansJP-Regular", n) for n in names), names
 
 
-def test_pages_are_a4_and_charts_are_vectors(reader):
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_pages_are_a4_and_charts_are_vectors(readers, lang):
+    reader = readers[lang]
     assert len(reader.pages) > 20
     for page in reader.pages:
         assert float(page.mediabox.width) <= A4_WIDTH + PRINT_ROUNDING
@@ -135,34 +163,110 @@ def test_pages_are_a4_and_charts_are_vectors(reader):
         assert not [x for x in xobjects if x.get_object().get("/Subtype") == "/Image"], "a raster image in the PDF"
 
 
-def test_page_numbers_in_the_footer(reader):
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_page_numbers_in_the_footer(readers, lang):
+    reader = readers[lang]
     total = len(reader.pages)
     for number in (1, total // 2, total):
         assert f"{number}/{total}" in squeezed(reader.pages[number - 1].extract_text())
 
 
-def test_site_carries_and_links_the_fresh_pdf(printed, browser):
+def test_the_english_pdf_has_an_english_cover_and_contents(printed, reader_en):
+    stage = printed / "stage-en"
+    title = yaml.safe_load((stage / "_config.yml").read_text(encoding="utf-8"))["title"]
+    cover = reader_en.pages[0].extract_text()
+    assert not has_japanese(cover), cover
+    contents, text = (plain_quotes(squeezed(t)) for t in (cover, "".join(p.extract_text() for p in reader_en.pages)))
+    assert contents.startswith(squeezed(title) + "PDFedition" + "Contents"), contents[:200]
+    positions = []
+    for docname in CHAPTERS:
+        heading = squeezed(chapter_heading(docname, "en"))
+        assert heading in text, heading
+        assert heading in contents, f"{heading} is not in the table of contents"
+        positions.append(contents.index(heading))
+    assert positions == sorted(positions), "the contents list the chapters out of order"
+    assert contents.index("Thereport") < positions[0] and contents.index("Appendices") < positions[6]
+    assert not has_japanese(reader_en.metadata.title), reader_en.metadata.title
+    assert pdf_edition.read_record(printed, "en")["lang"] == "en"
+
+
+def test_the_english_pdf_shows_japanese_only_where_the_pages_mark_an_original(printed, reader_en):
+    """Every Japanese word of the English PDF is one the printed page marks as an original (``lang="ja"``)
+    or quotes as code; the marked report title is one of them."""
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup((pdf_edition.singlehtml_dir(printed, "en") / "_build" / "singlehtml" / pdf_edition.PAGE)
+                         .read_text(encoding="utf-8"), "html.parser")
+    assert page.html["lang"] == "en"
+    allowed = "\n".join(squeezed(el.get_text()) for el in page.select('main [lang="ja"], main pre, main code'))
+    assert "「アンケート調査から見た国内大学等による国際産学連携の現状」" in allowed
+    unmarked = [(number, word) for number, p in enumerate(reader_en.pages, 1)
+                for word in p.extract_text().split() if has_japanese(word) and word not in allowed]
+    assert unmarked == []
+
+
+@pytest.mark.parametrize("lang, page_path, label", [
+    ("ja", "chapters/index.html", "PDF版（A4・{pages}ページ・{mb} MB）"),
+    ("en", "en/chapters/index.html", "PDF edition (A4, {pages} pages, {mb} MB)"),
+])
+def test_site_carries_and_links_the_fresh_pdf(printed, browser, lang, page_path, label):
     site = printed / "html"
-    record = pdf_edition.read_record(printed)
+    record = pdf_edition.read_record(printed, lang)
     digest = json.loads((printed / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
     assert record["stage_digest"] == digest and os.readlink(site).endswith(digest + "-pdf")
-    shipped = site / layout.PDF / pdf_edition.PDF_NAME
-    assert shipped.read_bytes() == (pdf_edition.pdf_dir(printed) / pdf_edition.PDF_NAME).read_bytes()
-    page, visit = open_page(browser, file_url(site / "chapters/index.html"))
+    name = pdf_edition.PDF_NAMES[lang]
+    page, visit = open_page(browser, file_url(site / page_path))
     link = page.locator("p.pdf-edition a.pdf-edition-link")
-    assert link.count() == 1 and link.get_attribute("href") == f"../_static/pdf/{pdf_edition.PDF_NAME}"
-    assert page.locator(".dropdown-download-buttons a.pdf-edition-link").count() == 1
+    assert link.count() == 1 and link.get_attribute("href") == f"../_static/pdf/{name}"
+    shipped = (site / page_path).parent / link.get_attribute("href")     # en/_static/pdf/… for the English page
+    assert shipped.read_bytes() == edition_pdf(printed, lang).read_bytes()
+    assert link.inner_text() == label.format(pages=record["pages"], mb=f"{record['bytes'] / 1e6:.1f}")
+    sentence = page.locator("p.pdf-edition").inner_text()
+    assert has_japanese(sentence) == (lang == "ja"), sentence
+    menu = page.locator(".dropdown-download-buttons a.pdf-edition-link")
+    assert menu.count() == 1 and menu.get_attribute("href") == f"../_static/pdf/{name}"
+    assert has_japanese(menu.text_content()) == (lang == "ja")
     assert not visit.console_errors and not visit.foreign_requests
     page.context.close()
 
 
 def test_a_second_run_reprints_nothing(printed):
-    pdf = pdf_edition.pdf_dir(printed) / pdf_edition.PDF_NAME
-    before = pdf.stat().st_mtime_ns, os.readlink(printed / "html")
+    pdfs = [edition_pdf(printed, lang) for lang in pdf_edition.PDF_NAMES]
+    before = [pdf.stat().st_mtime_ns for pdf in pdfs], os.readlink(printed / "html")
     proc = run_pdf(printed)
     assert proc.returncode == 0, proc.stderr
-    assert "up to date" in proc.stdout
-    assert (pdf.stat().st_mtime_ns, os.readlink(printed / "html")) == before
+    assert proc.stdout.count("up to date") == 2, proc.stdout
+    assert ([pdf.stat().st_mtime_ns for pdf in pdfs], os.readlink(printed / "html")) == before
+
+
+def test_only_the_edition_whose_pages_changed_is_printed_again(printed, tmp_path):
+    """As after a change to the English pages only: the site digest moved on, the Japanese stage did not."""
+    build_dir = tmp_path / "_build"
+    shutil.copytree(printed, build_dir, symlinks=True)
+    digest = json.loads((build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
+    for lang, changes in (("ja", {"stage_digest": "an-older-site"}),
+                          ("en", {"stage_digest": "an-older-site", "edition_stage_digest": "other-pages"})):
+        record = pdf_edition.read_record(build_dir, lang)
+        (pdf_edition.pdf_dir(build_dir) / pdf_edition.record_name(lang)).write_text(json.dumps({**record, **changes}))
+    assert fresh_pdfs(build_dir, digest) == {}
+    ja, en = (edition_pdf(build_dir, lang) for lang in ("ja", "en"))
+    before = ja.stat().st_mtime_ns, en.stat().st_mtime_ns
+    proc = run_pdf(build_dir)
+    assert proc.returncode == 0, proc.stderr
+    assert "pdf (ja): up to date, its pages did not change" in proc.stdout and "pdf (en): printed" in proc.stdout
+    assert ja.stat().st_mtime_ns == before[0] and en.stat().st_mtime_ns != before[1]
+    assert set(fresh_pdfs(build_dir, digest)) == {"ja", "en"}
+
+
+def test_neither_pdf_is_linked_unless_both_are_fresh(printed, tmp_path):
+    build_dir = tmp_path / "_build"
+    shutil.copytree(printed, build_dir, symlinks=True)
+    digest = json.loads((build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
+    assert set(fresh_pdfs(build_dir, digest)) == {"ja", "en"}
+    with edition_pdf(build_dir, "en").open("ab") as pdf:     # replaced since it was recorded
+        pdf.write(b"%")
+    assert fresh_pdf(build_dir, digest, "en") is None and fresh_pdf(build_dir, digest, "ja") is not None
+    assert fresh_pdfs(build_dir, digest) == {}
 
 
 def test_a_stale_pdf_is_not_linked(printed, clean_build, tmp_path, browser):
@@ -178,11 +282,12 @@ def test_a_stale_pdf_is_not_linked(printed, clean_build, tmp_path, browser):
     assert proc.returncode == 0, proc.stderr
     site = build_dir / "html"
     assert not os.readlink(site).endswith("-pdf")
-    assert pdf_edition.read_record(build_dir)["stage_digest"] != json.loads(
-        (build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
-    assert not (site / layout.PDF / pdf_edition.PDF_NAME).exists()
-    assert "window.pdfEdition = null;" in (site / layout.PDF / pdf_edition.EDITION_JS).read_text()
-    page, visit = open_page(browser, file_url(site / "chapters/index.html"))
-    assert page.locator(".pdf-edition-link").count() == 0
-    assert not visit.console_errors
-    page.context.close()
+    for lang, root in (("ja", site), ("en", site / "en")):
+        assert pdf_edition.read_record(build_dir, lang)["stage_digest"] != json.loads(
+            (build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
+        assert not (root / layout.PDF / pdf_edition.PDF_NAMES[lang]).exists()
+        assert "window.pdfEdition = null;" in (root / layout.PDF / pdf_edition.EDITION_JS).read_text()
+        page, visit = open_page(browser, file_url(root / "chapters/index.html"))
+        assert page.locator("h1").count() and page.locator(".pdf-edition-link").count() == 0
+        assert not visit.console_errors
+        page.context.close()

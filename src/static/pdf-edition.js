@@ -1,12 +1,23 @@
 // Links the PDF edition from the landing page and the download menu, only when the site
 // carries one printed from its own pages (window.pdfEdition, set by _static/pdf/edition.js).
+// Each edition has its own PDF and its own edition.js; the link is worded in the page's
+// language (<html lang>): Japanese, or English for any other edition.
 document.addEventListener("DOMContentLoaded", function () {
   var edition = window.pdfEdition;
   if (!edition) return;
   var root = document.documentElement.dataset.content_root || "";
-  var href = root + edition.href;   // relative to the site root (src/layout.py PDF)
+  var href = root + edition.href;   // relative to the edition's root (src/layout.py PDF)
   var size = (edition.bytes / 1e6).toFixed(1) + " MB";
-  var label = "PDF版（A4・" + edition.pages + "ページ・" + size + "）";
+  var japanese = (document.documentElement.lang || "ja").toLowerCase().split("-")[0] === "ja";
+  var words = japanese ? {
+    name: "PDF版",
+    label: "PDF版（A4・" + edition.pages + "ページ・" + size + "）",
+    sentence: "：このサイトと同じ本文・図・データ表を、印刷や配布に向くA4のPDFにまとめたものです。"
+  } : {
+    name: "PDF edition",
+    label: "PDF edition (A4, " + edition.pages + " pages, " + size + ")",
+    sentence: ": this site's text, figures and data tables in one A4 PDF, for printing and sharing."
+  };
 
   var menu = document.querySelector(".dropdown-download-buttons .dropdown-menu");
   if (menu) {
@@ -14,8 +25,8 @@ document.addEventListener("DOMContentLoaded", function () {
     var a = document.createElement("a");
     a.href = href;
     a.className = "btn btn-sm dropdown-item pdf-edition-link";
-    a.title = label;
-    a.textContent = "PDF版";
+    a.title = words.label;
+    a.textContent = words.name;
     item.appendChild(a);
     menu.insertBefore(item, menu.firstChild);
   }
@@ -28,9 +39,9 @@ document.addEventListener("DOMContentLoaded", function () {
     var link = document.createElement("a");
     link.href = href;
     link.className = "pdf-edition-link";
-    link.textContent = label;
+    link.textContent = words.label;
     p.appendChild(link);
-    p.appendChild(document.createTextNode("：このサイトと同じ本文・図・データ表を、印刷や配布に向くA4のPDFにまとめたものです。"));
+    p.appendChild(document.createTextNode(words.sentence));
     heading.insertAdjacentElement("afterend", p);
   }
 });
