@@ -71,7 +71,9 @@ def text(reader) -> str:
 
 
 def squeezed(s: str) -> str:
-    return re.sub(r"\s+", "", s)
+    """Text without white space, apostrophes as one character (the font draws ’ and ' with one glyph,
+    so text extracted from the PDF gives back ' for both)."""
+    return re.sub(r"\s+", "", s).replace("’", "'")
 
 
 def chapter_heading(docname: str, lang: str = "ja") -> str:
