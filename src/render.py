@@ -77,7 +77,9 @@ def embed_html(spec: dict[str, Any]) -> str:
     return (
         f'<div class="vega-chart" id="{div_id}" style="width:100%"></div>\n'
         "<script>(function(){var el=document.getElementById(" + json.dumps(div_id) + ");"
-        "if(typeof vegaEmbed!=='function'){el.textContent='図を表示できません（vega-bundle.js が読み込まれていません）';"
+        "if(typeof vegaEmbed!=='function'){el.textContent=/^ja/.test(document.documentElement.lang)"
+        "?'図を表示できません（vega-bundle.js が読み込まれていません）'"
+        ":'The chart cannot be displayed (vega-bundle.js did not load).';"
         "console.error('vegaEmbed is not loaded');return;}"
         f"var spec={_script_safe_json(spec)};"
         "var draw=function(){vegaEmbed(el,spec,{renderer:'svg',actions:false})"

@@ -71,7 +71,9 @@ def lead_text(doctree: nodes.document) -> str:
         if isinstance(paragraph.parent, nodes.section) and section in (None, paragraph.parent):
             section = paragraph.parent
             # soft line breaks become spaces; none belongs after Japanese punctuation
-            text += re.sub(r"(?<=[。、）」])\s+", "", re.sub(r"\s+", " ", paragraph.astext())).strip()
+            words = "".join(t.astext() for t in paragraph.findall(nodes.Text)
+                            if not isinstance(t.parent, nodes.raw))     # inline HTML (<span lang="ja">): its text only
+            text += re.sub(r"(?<=[。、）」])\s+(?![\x00-\x7f“‘])", "", re.sub(r"\s+", " ", words)).strip()
             if len(text) >= LEAD_MIN:
                 break
     if len(text) <= LEAD_MAX:

@@ -167,3 +167,11 @@ def test_no_chapter_prints_a_stray_value(clean_build, lang):
              for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"] for o in cell.get("outputs", [])
              if o.get("output_type") == "execute_result" and set(o["data"]) == {"text/plain"}]
     assert stray == []
+
+
+def test_english_page_descriptions_are_plain_text(clean_build):
+    """The landing page's lead holds inline HTML (the report's title marked lang="ja"): its description
+    (search results, link previews) carries the text only."""
+    meta = soup_of(clean_build.html / "en" / "chapters" / "index.html").select_one('meta[name="description"]')
+    assert meta is not None and "This site" in meta["content"]
+    assert "<" not in meta["content"] and "lang=" not in meta["content"], meta["content"]
