@@ -158,20 +158,6 @@ _QTYPE = {
 _QTYPE_JA = _QTYPE["ja"]
 
 
-def _missing_values_text(unlabelled: bool, lang: str) -> str:
-    """``figures.missing_values_text`` in ``lang`` (a version without ``lang`` knows only Japanese)."""
-    import inspect
-
-    if "lang" in inspect.signature(missing_values_text).parameters:
-        return missing_values_text(unlabelled=unlabelled, lang=lang)
-    if lang == "ja":
-        return missing_values_text(unlabelled=unlabelled)
-    lost = ("has lost the labels of its values, so it is not known which item and level each value belongs to"
-            if unlabelled else "does not contain its values")
-    return ("The report shows this figure as a graphic, but the text of the report's summary that this site's "
-            f"data was transcribed from {lost}.")
-
-
 def resources_html(survey: Survey, lang: str = "ja"):
     """The data appendix: one entry per resource with its caption, type, n, file and reconstruction notes."""
     from IPython.display import HTML
@@ -192,7 +178,7 @@ def resources_html(survey: Survey, lang: str = "ja"):
             rows = 0 if table is None else len(table)
             status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>（{rows}行）'
         else:
-            status = escape(_missing_values_text(bool(res.published_sequence), "ja"))
+            status = escape(missing_values_text(bool(res.published_sequence), lang="ja"))
         qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
         if res.question_type_inferred:
             qtype += f"（推定：{escape(res.question_type_inferred)}）"
@@ -227,7 +213,7 @@ def _resources_markup_en(survey: Survey, lang: str) -> str:
             status = (f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a> '
                       f"({rows} {'row' if rows == 1 else 'rows'})")
         else:
-            status = escape(_missing_values_text(bool(res.published_sequence), lang))
+            status = escape(missing_values_text(bool(res.published_sequence), lang=lang))
         qtype = escape(_QTYPE[lang].get(res.question_type, res.question_type))
         if res.question_type_inferred:
             qtype += f" (inferred: {_text(res.question_type_inferred, lang)})"

@@ -21,7 +21,7 @@ from . import claims
 from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
 from .figures import figure_spec
-from .i18n import EDITIONS, Editions, glue_editions, per_edition, tr, use_translations
+from .i18n import Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
@@ -261,7 +261,7 @@ def errata_note(survey: Survey, checks=None) -> Editions:
         if not errata:
             return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>" if lang == "ja" else
                         "<p>The data package records no correction on the report’s public page.</p>")
-        rows = _erratum_rows(erratum_checks, survey, lang)
+        rows = erratum_checks(survey, lang=lang)
         parts = []
         for e, check in zip(errata, rows.itertuples()):
             before, after = escape(percent_text(e["before"], lang)), escape(percent_text(e["after"], lang))
@@ -282,15 +282,6 @@ def errata_note(survey: Survey, checks=None) -> Editions:
         return HTML("\n".join(parts))
 
     return Editions(per_edition(note))
-
-
-def _erratum_rows(erratum_checks, survey: Survey, lang: str):
-    """``audit.erratum_checks`` in ``lang`` (older versions of it know only Japanese)."""
-    import inspect
-
-    if "lang" in inspect.signature(erratum_checks).parameters:
-        return erratum_checks(survey, lang=lang)
-    return erratum_checks(survey)
 
 
 def _figure_range(numbers: list[int], lang: str = "ja") -> str:
@@ -407,20 +398,11 @@ def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> 
         f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
 
 
-def _figure_chart(survey: Survey, number: int, lang: str):
-    """The figure's chart in ``lang`` (charts without an edition parameter draw Japanese only)."""
-    import inspect
-
-    from .charts import figure_chart
-
-    if "lang" in inspect.signature(figure_chart).parameters:
-        return figure_chart(survey, number, lang=lang)
-    return figure_chart(survey, number)
-
-
 def glue_chart(name: str, survey: Survey, number: int) -> dict[str, Any]:
     """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart."""
-    charts = per_edition(lambda lang: _figure_chart(survey, number, lang))
+    from .charts import figure_chart
+
+    charts = per_edition(lambda lang: figure_chart(survey, number, lang=lang))
     glue_editions(name, charts)
     return charts
 
