@@ -255,9 +255,20 @@ def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
     return HTML(f'<ul class="data-downloads">{items}</ul>')
 
 
-def _section_en(section: str) -> str:
-    """The report's section number in English text: Ⅱ-1 → II-1."""
-    return section.replace("Ⅲ", "III").replace("Ⅱ", "II").replace("Ⅰ", "I")
+_CODE_INDEX = {
+    "ja": {"heading": "概要図表{number}「{title}」", "resource": "データ資源：<code>{resource}</code>（<code>datapackage.json</code>）",
+           "kind": "グラフの種類：<code>{kind}</code> → <code>{builder}</code>（<code>src/charts.py</code>）",
+           "drawn": '<a href="{page}#{label}">{section}の章の図の下</a>で<code>show_figure(survey, {number})</code>が'
+                    '<code>figure_chart</code>を経て<a href="#{kind}-chart"><code>{builder}</code></a>を呼んで描画',
+           "not_drawn": '表がないため描画せず（<a href="{page}#{label}">{section}の章</a>に注）'},
+    "en": {"heading": "Summary Figure {number}: “{title}”",
+           "resource": "Data resource: <code>{resource}</code> (<code>datapackage.json</code>)",
+           "kind": "Chart kind: <code>{kind}</code> → <code>{builder}</code> (<code>src/charts.py</code>)",
+           "drawn": 'Drawn <a href="{page}#{label}">under the figure in chapter {section}</a>: '
+                    '<code>show_figure(survey, {number})</code> calls <a href="#{kind}-chart"><code>{builder}</code></a> '
+                    'through <code>figure_chart</code>',
+           "not_drawn": 'Not drawn, as there is no table (a note in <a href="{page}#{label}">chapter {section}</a>)'},
+}
 
 
 def figure_code_index(survey: Survey, lang: str = "ja"):
@@ -268,37 +279,20 @@ def figure_code_index(survey: Survey, lang: str = "ja"):
     from IPython.display import HTML
 
     from .charts import BUILDERS
-    from .figures import REGISTRY
+    from .figures import REGISTRY, section_name
 
+    words = _CODE_INDEX[lang]
     parts = []
     for number, spec in REGISTRY.items():
         res = survey.resource(number)
-        page = PurePosixPath(spec.chapter).name + ".html"
-        builder = BUILDERS[spec.kind].__name__
-        if lang == "ja":
-            drawn = (f'<a href="{page}#{spec.label}">{escape(spec.section)}の章の図の下</a>で'
-                     f"<code>show_figure(survey, {number})</code>が<code>figure_chart</code>を経て"
-                     f'<a href="#{spec.kind}-chart"><code>{builder}</code></a>を呼んで描画')
-            if not res.published:
-                drawn = f'表がないため描画せず（<a href="{page}#{spec.label}">{escape(spec.section)}の章</a>に注）'
-            parts.append(
-                f'<section class="figure-code" id="{spec.code_anchor}"><h3>概要図表{number}「{escape(res.title)}」</h3>'
-                f"<ul><li>データ資源：<code>{escape(spec.resource)}</code>（<code>datapackage.json</code>）</li>"
-                f"<li>グラフの種類：<code>{escape(spec.kind)}</code> → <code>{builder}</code>（<code>src/charts.py</code>）</li>"
-                f"<li>{drawn}</li></ul></section>")
-            continue
-        section = escape(_section_en(spec.section))
-        drawn = (f'Drawn <a href="{page}#{spec.label}">under the figure in chapter {section}</a>: '
-                 f"<code>show_figure(survey, {number})</code> calls "
-                 f'<a href="#{spec.kind}-chart"><code>{builder}</code></a> through <code>figure_chart</code>')
-        if not res.published:
-            drawn = f'Not drawn, as there is no table (a note in <a href="{page}#{spec.label}">chapter {section}</a>)'
-        parts.append(
-            f'<section class="figure-code" id="{spec.code_anchor}"><h3>Summary Figure {number}: '
-            f"“{_text(res.title, lang)}”</h3>"
-            f"<ul><li>Data resource: <code>{escape(spec.resource)}</code> (<code>datapackage.json</code>)</li>"
-            f"<li>Chart kind: <code>{escape(spec.kind)}</code> → <code>{builder}</code> (<code>src/charts.py</code>)</li>"
-            f"<li>{drawn}</li></ul></section>")
+        fields = {"number": number, "title": _text(res.title, lang), "resource": escape(spec.resource),
+                  "kind": escape(spec.kind), "builder": BUILDERS[spec.kind].__name__,
+                  "page": PurePosixPath(spec.chapter).name + ".html", "label": spec.label,
+                  "section": escape(section_name(spec.section, lang))}
+        drawn = words["drawn" if res.published else "not_drawn"].format(**fields)
+        parts.append(f'<section class="figure-code" id="{spec.code_anchor}"><h3>{words["heading"].format(**fields)}</h3>'
+                     f'<ul><li>{words["resource"].format(**fields)}</li><li>{words["kind"].format(**fields)}</li>'
+                     f"<li>{drawn}</li></ul></section>")
     return HTML("\n".join(parts))
 
 

@@ -20,7 +20,7 @@ from myst_nb import glue
 from . import claims
 from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
 from .datapkg import Survey, load_survey
-from .figures import figure_spec
+from .figures import figure_spec, section_name
 from .i18n import Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
@@ -216,12 +216,6 @@ _ORIGINAL_TEXT_NOTE = {
 
 
 WHOLE_SUMMARY = "全体"     # source_note's section for a page drawing on the whole summary
-_ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
-
-
-def section_name(section: str, lang: str = "ja") -> str:
-    """The report's section as each edition writes it: 「Ⅱ-3」 / "II-3" (Latin letters, not the Roman-numeral signs)."""
-    return section if lang == "ja" else "".join(_ROMAN.get(ch, ch) for ch in section)
 
 
 def source_note(survey: Survey, section: str) -> Editions:

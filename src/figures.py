@@ -111,6 +111,14 @@ def missing_values_text(unlabelled: bool = False, lang: str = "ja") -> str:
     return f"報告書ではグラフとして掲載されている図ですが、このサイトがデータの元にした概要のテキスト{lost}。"
 
 
+_ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
+
+
+def section_name(section: str, lang: str = "ja") -> str:
+    """The report's section as each edition writes it: 「Ⅱ-3」 / "II-3" (Latin letters, not the Roman-numeral signs)."""
+    return section if lang == "ja" else "".join(_ROMAN.get(ch, ch) for ch in section)
+
+
 def figures_of(section: str) -> list[int]:
     """Numbers of the figures that the chapter of report section ``section`` (e.g. "Ⅱ-2") shows, in order."""
     if section not in CHAPTER_OF_SECTION:
