@@ -170,7 +170,7 @@ def base_explanations(survey: Survey, figures: list[int] | None = None, lang: st
             elif bases:
                 text = (f"The percentages of all {len(counts)} rows equal the counts divided by "
                         f"{' or '.join(f'n={b}' for b in bases[:5])}, not by the stated n={stated}. "
-                        "The figure's percentages appear to have been computed on a base other than the stated one")
+                        "The figure’s percentages appear to have been computed on a base other than the stated one")
                 if declared in bases:
                     text += f" (recorded in the data package as percent_base={declared})"
             else:
@@ -425,7 +425,7 @@ def _figure_base_links(survey: Survey, lang: str = "ja") -> list[Check]:
                                 _pct(share, lang),
                                 verdict(round_half_up(share) == round_half_up(lacking["percent"]), lang),
                                 _l(lang, "図表3は「十分な体制がない」と答えた機関への設問",
-                                   "Figure 3's question was put to the institutions that answered "
+                                   "Figure 3’s question was put to the institutions that answered "
                                    "“there is no sufficient structure”")))
     shares = international_shares(survey)
     for number in (11, 12):
@@ -459,7 +459,7 @@ def disagreements(survey: Survey, lang: str = "ja") -> pd.DataFrame:
         if row.recomputed != NONE_FOUND[_l(lang, "ja", "en")]:
             percents.loc[same, "explanation"] = _l(
                 lang, f"図全体の割合が{row.recomputed}で割った値と一致する（母数の違い）",
-                f"the whole figure's percentages equal the counts divided by {row.recomputed} (a different base)")
+                f"the whole figure’s percentages equal the counts divided by {row.recomputed} (a different base)")
         percents.loc[same, "cause"] = f"{BASE}{row.figure}"
     bases["cause"] = BASE + bases["figure"]
     frames = [percents, bases, implied_base_checks(survey, lang).assign(cause=IMPLIED),
@@ -500,7 +500,7 @@ def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd
                   "rounding error.")
     if lang == "ja":
         return f"報告書の本文が述べる数値のうち{len(rows)}件が、図と調査概要から計算し直した値と一致しません（{figures}）。"
-    return (f"{_plural(len(rows), 'number', 'numbers')} stated in the report's text "
+    return (f"Of the numbers stated in the report’s text, {len(rows)} "
             f"{'does' if len(rows) == 1 else 'do'} not agree with the values recomputed from the figures and the "
             f"survey outline ({figures}).")
 
@@ -548,9 +548,8 @@ def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> s
         total = f"{totals[0]}% in each case"
     else:
         total = _and([f"{t}%" for t in totals], lang) + " respectively"
-    text = (f"{_plural(len(rows), 'series', 'series')} ({figures}) {'is' if len(rows) == 1 else 'are'} printed "
-            f"without counts, and the stated n does not reproduce {'its' if len(rows) == 1 else 'their'} percentages. "
-            f"The percentages add up to {total}")
+    text = (f"In {_plural(len(rows), 'series', 'series')} ({figures}), no counts are printed, and the stated n "
+            f"does not reproduce the percentages. The percentages add up to {total}")
     if consistent:
         return text + (", consistent with percentages of the number of responding institutions rather than of the "
                        "number of choices (up to 3 per institution).")

@@ -256,6 +256,12 @@ def errata_note(survey: Survey, checks=None) -> Editions:
             return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>" if lang == "ja" else
                         "<p>The data package records no correction on the report’s public page.</p>")
         rows = erratum_checks(survey, lang=lang)
+
+        def continued(label: str) -> str:
+            """A noun-phrase label continuing the sentence after the colon: "the share of …" (lower-case)."""
+            label = label[:1].lower() + label[1:] if label[1:2].islower() else label
+            return label if label.startswith("the ") else f"the {label}"
+
         parts = []
         for e, check in zip(errata, rows.itertuples()):
             before, after = escape(percent_text(e["before"], lang)), escape(percent_text(e["after"], lang))
@@ -269,8 +275,8 @@ def errata_note(survey: Survey, checks=None) -> Editions:
             else:
                 parts.append(
                     f"<p>The public page of {report_citation_html(survey, lang)} records a correction dated "
-                    f"{escape(fmt_date(e['date'], lang))}: {escape(tr(e['statement'], lang))} was changed from {before} "
-                    f"to {after} ({escape(tr(e.get('location', ''), lang))}). "
+                    f"{escape(fmt_date(e['date'], lang))}: {escape(continued(tr(e['statement'], lang)))} "
+                    f"was changed from {before} to {after} ({escape(tr(e.get('location', ''), lang))}). "
                     f"Recomputed by this site from the data: {escape(check.recomputed)}; verdict: "
                     f"“{escape(check.verdict)}” ({escape(check.explanation)}).</p>")
         return HTML("\n".join(parts))

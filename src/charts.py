@@ -86,7 +86,8 @@ TEXT: dict[str, dict[str, str]] = {
                    "{positive} is highest for \u201c{item}\u201d, at {percent}."),
         "unknown_note": "unknown: the values printed in the summary do not determine this value",
         "candidates": " (candidates: {percents})", "derived_note": "derived: {rule}",
-        "supply": " A table of its values would draw the chart here (<a href=\"{link}\">how to reproduce</a>).",
+        "supply": (" If a table of its values is supplied, the chart will be drawn here "
+                   "(see <a href=\"{link}\">How to reproduce this site</a>)."),
     },
 }
 #: Where an English chart's rows keep their original Japanese labels (the English CSV's extra columns).

@@ -98,12 +98,11 @@ def missing_values_text(unlabelled: bool = False, lang: str = "ja") -> str:
     """
     if lang == "en":
         if unlabelled:
-            lost = ("has lost the labels of its values, so it is not known which item and level "
-                    "each value belongs to")
-        else:
-            lost = "does not contain its values"
-        return ("The report shows this figure as a graphic, but the text of the report's summary that "
-                f"this site's data was transcribed from {lost}.")
+            return ("In the report this figure is a graphic; in the text of the summary from which this site’s data "
+                    "was transcribed, its values have lost their labels, so it is not known which item and level "
+                    "each value belongs to.")
+        return ("In the report this figure is a graphic; its values are not in the text of the summary from which "
+                "this site’s data was transcribed.")
     if unlabelled:
         lost = "では値のラベルが失われており、どの項目・段階の値か分かりません"
     else:
