@@ -9,6 +9,7 @@ return :class:`src.i18n.Editions` for a chapter to display: one output per editi
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
@@ -22,12 +23,18 @@ def _l(lang: str, ja: str, en: str) -> str:
     return ja if lang == "ja" else en
 
 
+_JAPANESE_RUN = re.compile(r"[「『（]*[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
+
+
 def _text(text: Any, lang: str) -> str:
-    """``text`` from the data in ``lang``, escaped; still Japanese (no translation yet) → marked ``lang="ja"``."""
+    """``text`` from the data in ``lang``, escaped; in English, its Japanese (an untranslated label, an
+    original quoted in a translated note) is marked ``lang="ja"`` run by run."""
     from html import escape
 
-    shown = tr(text, lang)
-    return f'<span lang="ja">{escape(shown)}</span>' if lang != "ja" and has_japanese(shown) else escape(shown)
+    shown = escape(tr(text, lang))
+    if lang == "ja" or not has_japanese(shown):
+        return shown
+    return _JAPANESE_RUN.sub(lambda m: f'<span lang="ja">{m.group()}</span>', shown)
 
 
 #: Heading of the column that repeats a label's original Japanese (English edition).

@@ -70,6 +70,10 @@ def text(reader) -> str:
     return squeezed("".join(page.extract_text() for page in reader.pages))
 
 
+#: A run of Japanese characters (what is compared, without the English punctuation around it).
+JAPANESE_RUN = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
+
+
 def squeezed(s: str) -> str:
     """Text without white space, apostrophes as one character (the font draws ’ and ' with one glyph,
     so text extracted from the PDF gives back ' for both)."""
@@ -202,8 +206,8 @@ def test_the_english_pdf_shows_japanese_only_where_the_pages_mark_an_original(pr
     assert page.html["lang"] == "en"
     allowed = "\n".join(squeezed(el.get_text()) for el in page.select('main [lang="ja"], main pre, main code'))
     assert "「アンケート調査から見た国内大学等による国際産学連携の現状」" in allowed
-    unmarked = [(number, word) for number, p in enumerate(reader_en.pages, 1)
-                for word in p.extract_text().split() if has_japanese(word) and word not in allowed]
+    unmarked = [(number, run) for number, p in enumerate(reader_en.pages, 1)
+                for run in JAPANESE_RUN.findall(p.extract_text()) if run not in allowed]
     assert unmarked == []
 
 
