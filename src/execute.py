@@ -442,9 +442,8 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     for t in todo:
         t.cache_dir.parent.mkdir(parents=True, exist_ok=True)
     failures = []
-    # Spawned workers inherit no descriptor (so never the build lock) and die with the build.
-    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+    global _prestarted
+    pool, _prestarted = _prestarted or _new_pool(max(1, min(jobs, len(todo)))), None
     try:
         futures = {pool.submit(execute_task, t): t for t in todo}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -469,6 +468,40 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     if failures:
         raise BuildError("\n".join(failures))
     return results
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # Spawned workers inherit no descriptor (so never the build lock) and die with the build.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+
+
+_prestarted: ProcessPoolExecutor | None = None
+
+
+def _warm_up() -> int:
+    """Runs in a new worker: returns once the worker's imports and its kernel template are ready."""
+    import papermill  # noqa: F401  (what execute_task imports first)
+
+    if os.environ.get(FRESH_KERNELS_ENV) != "1":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    time.sleep(0.2)                # hold this worker, so that each warm-up starts a worker of its own
+    return os.getpid()
+
+
+def prestart_workers(jobs: int) -> None:
+    """Start the pool for the next ``run_tasks`` now, each worker with its imports and kernel template done.
+
+    For a build that is started before it is needed (the live preview's next build): chapters
+    then start at once. Each chapter still gets a kernel of its own.
+    """
+    global _prestarted
+    pool = _new_pool(max(1, jobs))
+    for future in [pool.submit(_warm_up) for _ in range(max(1, jobs))]:
+        future.result()
+    _prestarted = pool
 
 
 def remove_unfinished_runs(tasks: list[Task]) -> None:

@@ -197,7 +197,7 @@ def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
             h.update(b"\0")
 
     add("inputs v1", sys.executable, sys.version, REPO, root.resolve(), data_dir.resolve(), build_dir.resolve(),
-        os.environ.get("PYTHONPATH", ""), os.environ.get("SOURCE_DATE_EPOCH", ""), json.dumps(build_info()))
+        _src_first(os.environ.get("PYTHONPATH", "")), os.environ.get("SOURCE_DATE_EPOCH", ""), json.dumps(build_info()))
     _data_entries(data_dir, add)
     files = [root / "_config.yml", root / "_toc.yml", *_files_under(root / "chapters"), *_files_under(REPO / "src")]
     files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt")]
@@ -286,8 +286,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     for lang, texts in untranslated.items():
         if texts:
             log(_untranslated_line(lang, texts))
-    # Chapters import `src` from this repository, wherever the book sources live.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    _chapters_import_src()
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
     glued_before = changes.snapshot(tasks)
@@ -337,6 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--build-dir", default=None, help="output directory (default: ROOT/_build)")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed in parallel")
     b.add_argument("--quiet", action="store_true", help="print errors only (for CI)")
+    b.add_argument("--start-on-stdin", action="store_true", help=argparse.SUPPRESS)   # src/preview.py: `_ready_build`
     v = sub.add_parser("validate", help="check a data directory and list every problem")
     v.add_argument("--data", default="data")
     p = sub.add_parser("preview", help="serve the site on 127.0.0.1, rebuild on change, reload the pages (src/preview.py)")
@@ -366,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     outcome = SimpleNamespace(published=None)     # a publish.Outcome, without importing publish on a no-op
     kept = "the previous site (if any) was left unchanged"
     try:
+        if args.start_on_stdin and not _wait_for_go(args.jobs):
+            return 0
         root = Path(args.root).resolve()
         build_dir = Path(args.build_dir).resolve() if args.build_dir else root / "_build"
         build(root, Path(args.data), build_dir, args.jobs, args.quiet, outcome)
@@ -381,6 +383,35 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"BUILD INTERRUPTED — {_state(outcome, kept)}.", file=sys.stderr)
         return 130
+
+
+def _src_first(pythonpath: str) -> str:
+    paths = pythonpath.split(os.pathsep) if pythonpath else []
+    return os.pathsep.join(paths if paths[:1] == [str(REPO)] else [str(REPO), *paths])
+
+
+def _chapters_import_src() -> None:
+    """Chapters (and the workers that run them) import `src` from this repository, wherever the book sources live."""
+    os.environ["PYTHONPATH"] = _src_first(os.environ.get("PYTHONPATH", ""))
+
+
+def _wait_for_go(jobs: int) -> bool:
+    """Get ready to build, then wait for a line ``go`` on stdin (the preview's next build); False: not needed.
+
+    Ready means: the build's modules imported, and its chapter workers started with their
+    kernel templates (src/execute.py). Nothing is read, locked or written before ``go``: the
+    build itself is the one ``make book`` runs, started from there.
+    """
+    from multiprocessing import forkserver
+
+    from . import changes, publish, validate  # noqa: F401  (what the build imports first)
+    from .execute import prestart_workers
+
+    _chapters_import_src()
+    publish.sphinx_template()
+    forkserver.ensure_running()          # the Sphinx template imports while the workers start
+    prestart_workers(jobs)
+    return sys.stdin.readline().strip() == "go"
 
 
 def _state(outcome, kept: str) -> str:
