@@ -289,6 +289,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     _chapters_import_src()
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
+    _start_sphinx_template()          # it imports Sphinx while the chapters run
     glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
     if any(r.executed for r in results):
@@ -395,6 +396,17 @@ def _chapters_import_src() -> None:
     os.environ["PYTHONPATH"] = _src_first(os.environ.get("PYTHONPATH", ""))
 
 
+def _start_sphinx_template() -> None:
+    """Start this process's Sphinx template now (src/publish.py), unless Sphinx runs as new processes."""
+    from multiprocessing import forkserver
+
+    from .publish import FRESH_SPHINX_ENV, sphinx_template
+
+    if os.environ.get(FRESH_SPHINX_ENV) != "1":
+        sphinx_template()
+        forkserver.ensure_running()
+
+
 def _wait_for_go(jobs: int) -> bool:
     """Get ready to build, then wait for a line ``go`` on stdin (the preview's next build); False: not needed.
 
@@ -402,14 +414,11 @@ def _wait_for_go(jobs: int) -> bool:
     kernel templates (src/execute.py). Nothing is read, locked or written before ``go``: the
     build itself is the one ``make book`` runs, started from there.
     """
-    from multiprocessing import forkserver
-
     from . import changes, publish, validate  # noqa: F401  (what the build imports first)
     from .execute import prestart_workers
 
     _chapters_import_src()
-    publish.sphinx_template()
-    forkserver.ensure_running()          # the Sphinx template imports while the workers start
+    _start_sphinx_template()             # it imports while the workers start
     prestart_workers(jobs)
     return sys.stdin.readline().strip() == "go"
 

@@ -26,7 +26,8 @@ def descendants(pid: int) -> set[int]:
             parents[int(stat.parent.name)] = int(fields[1])
     found, todo = set(), [pid]
     while todo:
-        kids = {p for p, pp in parents.items() if pp == todo.pop()}
+        parent = todo.pop()
+        kids = {p for p, pp in parents.items() if pp == parent}
         found |= kids
         todo += kids
     return found
