@@ -88,7 +88,7 @@ def _worker_init(parent: int) -> None:
 #: Set to "1" to start every kernel as a new ``python -m ipykernel_launcher`` process instead.
 FRESH_KERNELS_ENV = "BOOK_FRESH_KERNELS"
 #: What the template imports: the kernel itself and what the chapters import.
-KERNEL_PRELOAD = ["ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.display", "pandas",
+KERNEL_PRELOAD = ["src.template_guard", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.display", "pandas",
                   "altair", "yaml", "myst_nb", "src.book", "src.charts", "src.audit", "src.appendix", "src.render"]
 
 

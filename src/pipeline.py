@@ -404,7 +404,13 @@ def _start_sphinx_template() -> None:
 
     if os.environ.get(FRESH_SPHINX_ENV) != "1":
         sphinx_template()
-        forkserver.ensure_running()
+        # Started ignoring Ctrl-C (as the fork server does once it runs), so that a Ctrl-C to the
+        # terminal cannot break its imports with a traceback; it exits with this process.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 def _wait_for_go(jobs: int) -> bool:

@@ -196,7 +196,7 @@ def sphinx_build(stage: Path, out: Path, builder: str, quiet: bool) -> Path:
 
 #: Set to "1" to run every Sphinx build as a new ``jupyter-book build`` process instead.
 FRESH_SPHINX_ENV = "BOOK_FRESH_SPHINX"
-SPHINX_PRELOAD = ["jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html",
+SPHINX_PRELOAD = ["src.template_guard", "jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html",
                   "sphinx.search.ja", "myst_nb.sphinx_ext", "myst_parser", "sphinx_book_theme", "pydata_sphinx_theme",
                   "sphinx_togglebutton", "sphinx_copybutton", "sphinx_design", "sphinx_comments",
                   "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_thebe", "sphinx_jupyterbook_latex"]
@@ -215,6 +215,7 @@ def sphinx_template():
 def _jupyter_book_main(argv: list[str], log: str) -> None:
     """Runs in a process forked from the template: ``jupyter-book ARGV``, its output into ``log``."""
     die_with_parent()
+    signal.signal(signal.SIGINT, signal.default_int_handler)    # the template ignores Ctrl-C; a build stops on it
     fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     os.dup2(fd, 1)
     os.dup2(fd, 2)
