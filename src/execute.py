@@ -19,15 +19,13 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from . import render
 from .datafiles import DEPS_ENV
 from .i18n import EDITIONS
 
@@ -64,11 +62,107 @@ def die_with_parent() -> None:
 
 
 def _worker_init(parent: int) -> None:
-    """Pool workers die with the build and leave Ctrl-C to it (it stops them itself)."""
+    """Pool workers die with the build and leave Ctrl-C to it (it stops them itself).
+
+    Each worker starts its kernel template at once (`kernel_template`): it imports what every
+    chapter imports while the worker imports papermill.
+    """
     die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if os.getppid() != parent:          # the build died before we could ask
         os._exit(1)
+    if os.environ.get(FRESH_KERNELS_ENV) != "1":
+        from multiprocessing import forkserver
+
+        kernel_template()
+        forkserver.ensure_running()
+
+
+# --------------------------------------------------------------------------- kernels forked from a template
+#
+# Starting a kernel (python, ipykernel, zmq) and importing what a chapter imports (pandas,
+# altair, myst_nb, src.book …) takes about a second, for every chapter. Each worker therefore
+# keeps one template process — multiprocessing's fork server — that has imported all of it
+# once, and each chapter's kernel is forked from it: still a fresh process per chapter, that
+# no other chapter ran in (the template never runs a chapter), whose imports are done.
+
+#: Set to "1" to start every kernel as a new ``python -m ipykernel_launcher`` process instead.
+FRESH_KERNELS_ENV = "BOOK_FRESH_KERNELS"
+#: What the template imports: the kernel itself and what the chapters import.
+KERNEL_PRELOAD = ["src.template_guard", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.display", "pandas",
+                  "altair", "yaml", "myst_nb", "src.book", "src.charts", "src.audit", "src.appendix", "src.render"]
+
+
+def kernel_template():
+    """The multiprocessing context whose fork server is this process's kernel template."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(KERNEL_PRELOAD)
+    return context
+
+
+def _kernel_main(argv: list[str], env: dict[str, str], cwd: str, log: str | None) -> None:
+    """Runs in a process forked from the template: become the kernel ``python -m ipykernel_launcher ARGV`` would be."""
+    os.setsid()                           # as jupyter_client starts kernels: its own session, interrupted as a group
+    die_with_parent()                     # the template dies with its worker, and the kernel with the template
+    os.chdir(cwd)
+    os.environ.clear()
+    os.environ.update(env, JPY_PARENT_PID=str(os.getppid()))
+    if log:
+        _send_stderr_to(Path(log), truncate=False)
+    from ipykernel import kernelapp
+
+    # the template imported kernelapp, whose default parent handle was read from its environment then
+    kernelapp.launch_new_instance(argv=[*argv, f"--IPKernelApp.parent_handle={os.getppid()}"])
+
+
+class _Forked:
+    """The ``Popen`` interface jupyter_client's local provisioner uses, for a forked kernel."""
+
+    def __init__(self, process) -> None:
+        self.process, self.pid = process, process.pid
+        self.stdin = self.stdout = self.stderr = None
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.exitcode
+
+    def poll(self) -> int | None:
+        return self.process.exitcode
+
+    def wait(self, timeout: float | None = None) -> int | None:
+        self.process.join(timeout)
+        return self.process.exitcode
+
+    def send_signal(self, signum: int) -> None:
+        os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.process.kill()
+
+    def terminate(self) -> None:
+        self.process.terminate()
+
+
+def _kernel_manager_class():
+    from jupyter_client.manager import AsyncKernelManager
+
+    class ForkedKernelManager(AsyncKernelManager):
+        """Launches ``python -m ipykernel_launcher`` kernels by forking the worker's template."""
+
+        async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
+            if kernel_cmd[1:3] != ["-m", "ipykernel_launcher"] or os.path.realpath(kernel_cmd[0]) != os.path.realpath(sys.executable):
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+            log = os.readlink("/proc/self/fd/2") if os.path.exists("/proc/self/fd/2") else None
+            process = kernel_template().Process(
+                target=_kernel_main, args=(kernel_cmd[3:], dict(kw.get("env") or os.environ),
+                                           str(kw.get("cwd") or os.getcwd()), log if log and os.path.isfile(log) else None))
+            process.start()
+            provisioner = self.provisioner
+            provisioner.process, provisioner.pid, provisioner.pgid = _Forked(process), process.pid, process.pid
+            provisioner.cwd = kw.get("cwd")
+            self._reconcile_connection_info(provisioner.connection_info)
+
+    return ForkedKernelManager
 
 
 def display_data_dir(data_dir: Path) -> str:
@@ -107,6 +201,8 @@ def code_digest() -> str:
 
 def toc_chapters(root: Path) -> list[str]:
     """Docnames (e.g. ``chapters/02_status``) in table-of-contents order."""
+    import yaml
+
     toc = yaml.safe_load((root / "_toc.yml").read_text(encoding="utf-8"))
     names = [toc["root"]]
 
@@ -168,9 +264,9 @@ def _fold_parameter_cells(nb) -> None:
             tags.append("remove-cell")
 
 
-def _send_stderr_to(log: Path) -> None:
+def _send_stderr_to(log: Path, truncate: bool = True) -> None:
     """Kernel start-up chatter goes to a log file, not the build output (errors come from the notebook)."""
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if truncate else os.O_APPEND), 0o644)
     os.dup2(fd, 2)
     os.close(fd)
 
@@ -181,6 +277,8 @@ def execute_task(task: Task) -> Result:
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from . import render
 
     start = time.perf_counter()
     work = Path(tempfile.mkdtemp(prefix="run-", dir=task.cache_dir.parent))
@@ -193,7 +291,7 @@ def execute_task(task: Task) -> Result:
         try:
             nb = papermill.execute_notebook(
                 nb, None, parameters=task.parameters, kernel_name=KERNEL, cwd=str(kernel_cwd(task.build_dir)),
-                progress_bar=False, log_output=False,
+                progress_bar=False, log_output=False, **_kernel_options(),
             )
         except PapermillExecutionError as exc:
             raise BuildError(
@@ -226,6 +324,13 @@ def execute_task(task: Task) -> Result:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return Result(task.docname, time.perf_counter() - start, True)
+
+
+def _kernel_options() -> dict:
+    """How papermill starts the chapter's kernel: forked from the template, unless fresh kernels are asked for."""
+    if os.environ.get(FRESH_KERNELS_ENV) == "1":
+        return {}
+    return {"kernel_manager_class": _kernel_manager_class()}
 
 
 def kernel_cwd(build_dir: Path) -> Path:
@@ -338,9 +443,8 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     for t in todo:
         t.cache_dir.parent.mkdir(parents=True, exist_ok=True)
     failures = []
-    # Spawned workers inherit no descriptor (so never the build lock) and die with the build.
-    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(todo))), mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_worker_init, initargs=(os.getpid(),))
+    global _prestarted
+    pool, _prestarted = _prestarted or _new_pool(max(1, min(jobs, len(todo)))), None
     try:
         futures = {pool.submit(execute_task, t): t for t in todo}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -365,6 +469,40 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     if failures:
         raise BuildError("\n".join(failures))
     return results
+
+
+def _new_pool(workers: int) -> ProcessPoolExecutor:
+    # Spawned workers inherit no descriptor (so never the build lock) and die with the build.
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(os.getpid(),))
+
+
+_prestarted: ProcessPoolExecutor | None = None
+
+
+def _warm_up() -> int:
+    """Runs in a new worker: returns once the worker's imports and its kernel template are ready."""
+    import papermill  # noqa: F401  (what execute_task imports first)
+
+    if os.environ.get(FRESH_KERNELS_ENV) != "1":
+        from multiprocessing import forkserver
+
+        forkserver.ensure_running()
+    time.sleep(0.2)                # hold this worker, so that each warm-up starts a worker of its own
+    return os.getpid()
+
+
+def prestart_workers(jobs: int) -> None:
+    """Start the pool for the next ``run_tasks`` now, each worker with its imports and kernel template done.
+
+    For a build that is started before it is needed (the live preview's next build): chapters
+    then start at once. Each chapter still gets a kernel of its own.
+    """
+    global _prestarted
+    pool = _new_pool(max(1, jobs))
+    for future in [pool.submit(_warm_up) for _ in range(max(1, jobs))]:
+        future.result()
+    _prestarted = pool
 
 
 def remove_unfinished_runs(tasks: list[Task]) -> None:

@@ -20,22 +20,32 @@ from __future__ import annotations
 
 import argparse
 import fcntl
+import hashlib
 import json
 import os
 import signal
+import stat
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 
-from . import changes
 from .datafiles import DataError
-from .figures import book_problems
-from .validate import validate_directory
-from .execute import BuildError, REPO, display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
-from .i18n import EDITIONS, SOURCE
-from .publish import (SITES, Outcome, PublishError, publish, published_digest, recover, run_editions, site_digest,
-                      stage_book, stage_dir)
+from .execute import BuildError, REPO
+
+# The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
+# when a build has work to do: a no-op build decides from content hashes alone (`_unchanged`).
+_LAZY = {"Outcome": "publish", "PublishError": "publish", "SITES": "publish", "publish": "publish"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __package__), name)
+    raise AttributeError(name)
+
 
 __all__ = ["build", "main", "BuildError", "Outcome", "PublishError", "SITES", "publish"]   # what tests and tools use
 
@@ -68,28 +78,202 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = False,
-          outcome: Outcome | None = None) -> Path:
+          outcome: "Outcome | None" = None) -> Path:
     """Build the whole book; returns the published HTML directory."""
     log = (lambda msg: None) if quiet else (lambda msg: print(msg, flush=True))
-    outcome = outcome if outcome is not None else Outcome()
     started = time.perf_counter()
     lock = _lock(build_dir)
     try:
-        return _build_locked(root, data_dir, build_dir, jobs, quiet, log, outcome, started)
+        base = _inputs_base(root, data_dir, build_dir)
+        record_file = build_dir / RECORD
+        last = _read_json(record_file)
+        if _unchanged(last, inputs_digest(root, data_dir, build_dir, base), build_dir):
+            return _keep(last, record_file, build_dir, log, started)
+        if INPUTS_KEY in last:      # from here on the record no longer vouches for the site (until this build ends)
+            _write_atomically(record_file, json.dumps({k: v for k, v in last.items() if k != INPUTS_KEY},
+                                                      ensure_ascii=False, indent=1))
+        from .publish import Outcome
+
+        outcome = outcome if outcome is not None else Outcome()
+        return _build_locked(root, data_dir, build_dir, jobs, quiet, log, outcome, started, base)
     finally:
         os.close(lock)
 
 
+# --------------------------------------------------------------------------- the no-op fast path
+
+RECORD = "last-build.json"
+#: The record's hash of every input of the build that produced the published site (see `inputs_digest`).
+INPUTS_KEY = "inputs_digest"
+_SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _files_under(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.rglob("*") if p.is_file() and not _SKIPPED_PARTS & set(p.parts))
+
+
+def _data_entries(data_dir: Path, add) -> None:
+    """Every entry of the data directory: name, type, link text; the content of regular files inside it.
+
+    A link that leaves the directory is hashed by its text only: the build never reads it (a
+    build that needed it failed, and a failed build leaves no digest).
+    """
+    directory = data_dir.resolve()
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as exc:
+        add("data-unreadable", exc.errno)
+        return
+    for entry in entries:
+        path = Path(entry.path)
+        mode = entry.stat(follow_symlinks=False).st_mode
+        add("data", entry.name, mode)
+        if entry.is_symlink():
+            add(os.readlink(path))
+            resolved = path.resolve()
+            if directory not in resolved.parents:
+                continue
+            path = resolved
+        try:
+            if path.is_file() and stat.S_ISREG(path.stat().st_mode):
+                add(path.read_bytes())
+        except OSError as exc:
+            add("unreadable", exc.errno)
+
+
+def _installed_distributions() -> list[str]:
+    """Names (with versions) of the installed packages, from the site-packages folders."""
+    names = []
+    for entry in sys.path:
+        if entry.endswith("site-packages") and os.path.isdir(entry):
+            names += sorted(n for n in os.listdir(entry) if n.endswith((".dist-info", ".egg-info", ".pth")))
+    return names
+
+
+def inputs_digest(root: Path, data_dir: Path, build_dir: Path, base: str | None = None,
+                  recorded: bool = False) -> str:
+    """One hash over everything a build reads, by content (never timestamps).
+
+    The data directory (every entry), the book sources (``_config.yml``, ``_toc.yml``, every file
+    under ``chapters/``), ``src/`` (code, static files, schema), the pinned requirements and the
+    installed packages, the commit and date the reproduction page shows, the interpreter and the
+    directories (``base``, see `_inputs_base`); and every file a chapter recorded reading, by its
+    content now — or, with ``recorded``, by the hash its chapter's ``deps.json`` recorded when it
+    ran (what a build stores at its end). Equal digests: a build would execute nothing and
+    publish the same site — so it need not import anything to find that out.
+    """
+    h = hashlib.sha256((base or _inputs_base(root, data_dir, build_dir)).encode())
+    read = {}
+    for deps in sorted((build_dir / "cache").glob("*/deps.json")):     # what each chapter read
+        read.update(_read_json(deps).get("files", {}))
+    for name, digest in sorted(read.items()):
+        if not recorded:
+            try:
+                digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+            except OSError as exc:
+                digest = f"unreadable {exc.errno}"
+        h.update(f"{name}\0{digest}\0".encode("utf-8", "surrogateescape"))
+    return h.hexdigest()
+
+
+def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
+    """The part of `inputs_digest` that does not depend on what the chapters read."""
+    from .execute import build_info
+
+    h = hashlib.sha256()
+
+    def add(*parts) -> None:
+        for part in parts:
+            h.update(part if isinstance(part, bytes) else str(part).encode("utf-8", "surrogateescape"))
+            h.update(b"\0")
+
+    add("inputs v1", sys.executable, sys.version, REPO, root.resolve(), data_dir.resolve(), build_dir.resolve(),
+        _src_first(os.environ.get("PYTHONPATH", "")), os.environ.get("SOURCE_DATE_EPOCH", ""), json.dumps(build_info()))
+    _data_entries(data_dir, add)
+    files = [root / "_config.yml", root / "_toc.yml", *_files_under(root / "chapters"), *_files_under(REPO / "src")]
+    files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt")]
+    for path in files:
+        try:
+            add(path, path.read_bytes())
+        except OSError as exc:
+            add(path, "unreadable", exc.errno)
+    add(*_installed_distributions())
+    return h.hexdigest()
+
+
+def _unchanged(last: dict, inputs: str, build_dir: Path) -> bool:
+    """Whether the published site is the build of exactly these inputs, and is still there."""
+    if last.get(INPUTS_KEY) != inputs:
+        return False
+    target = build_dir / "html"
+    try:
+        shown = os.readlink(target)
+    except OSError:
+        return False
+    return (shown == last.get("published") and (target / "index.html").is_file()
+            and all(Path(p).exists() for p in last.get("outputs", [])))
+
+
+def _keep(last: dict, record_file: Path, build_dir: Path, log, started: float) -> Path:
+    """Nothing changed: say so as a full build would, record it, keep the site."""
+    log("inputs: unchanged since the last build (content hashes of the data, chapters, src/, configuration and "
+        "requirements); data validated then")
+    for lang, texts in last.get("missing_translations", {}).items():
+        if texts:
+            log(_untranslated_line(lang, texts))
+    log(f"chapters: {last.get('chapters', len(last.get('timings', {})))} in the book, 0 to execute, "
+        f"{last.get('chapters', len(last.get('timings', {})))} unchanged (cached)")
+    log("sphinx: nothing changed since the published site; kept it")
+    record = dict(last, executed=[], changes={"data_changed": False, "glue_changes": [], "findings_rechecked": {}})
+    _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
+    target = build_dir / "html"
+    log(f"done in {time.perf_counter() - started:.1f} s (0 chapter(s) executed): {target / 'index.html'}")
+    return target
+
+
+def _untranslated_line(lang: str, texts: list[str]) -> str:
+    return (f"translations: {len(texts)} text(s) of the data have no '{lang}' translation; the {lang} edition "
+            f"shows them in Japanese (add them to translations.{lang} in datapackage.json): "
+            + "; ".join(f"「{t}」" for t in texts))
+
+
+# --------------------------------------------------------------------------- the full build
+
 def missing_translations(data_dir: Path) -> dict[str, list[str]]:
     """Language → texts of the data package that edition shows untranslated (src/datapkg.py)."""
     from .datapkg import load_survey, missing_translations as missing
+    from .i18n import EDITIONS, SOURCE
 
     survey = load_survey(data_dir)
     return {lang: missing(survey, lang) for lang in EDITIONS if lang != SOURCE}
 
 
-def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool, log, outcome: Outcome,
-                  started: float) -> Path:
+def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool, log, outcome: "Outcome",
+                  started: float, inputs_base: str) -> Path:
+    from . import changes
+    from .datafiles import DataError
+    from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
+    from .figures import book_problems
+    from .i18n import EDITIONS, SOURCE
+    from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir
+    from .validate import validate_directory
+
+    step = [time.perf_counter()]
+
+    def lap() -> float:
+        now = time.perf_counter()
+        seconds, step[0] = now - step[0], now
+        return seconds
+
     target = build_dir / "html"
     recover(target)
     problems = validate_directory(data_dir, requirements=[book_problems])
@@ -97,31 +281,32 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         raise DataError(problems, display_data_dir(data_dir))
     data_dir = data_dir.resolve()
     shown = display_data_dir(data_dir)
-    log(f"data: {shown} is valid")
     untranslated = missing_translations(data_dir)
+    log(f"data: {shown} is valid ({lap():.1f} s with the imports)")
     for lang, texts in untranslated.items():
         if texts:
-            log(f"translations: {len(texts)} text(s) of the data have no '{lang}' translation; the {lang} edition "
-                f"shows them in Japanese (add them to translations.{lang} in datapackage.json): "
-                + "; ".join(f"「{t}」" for t in texts))
-    # Chapters import `src` from this repository, wherever the book sources live.
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+            log(_untranslated_line(lang, texts))
+    _chapters_import_src()
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
+    _start_sphinx_template()          # it imports Sphinx while the chapters run
     glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
+    if any(r.executed for r in results):
+        log(f"execute: {lap():.1f} s")
     for lang in EDITIONS:         # one execution, one staged book per edition (src/i18n.py)
         stage_book(root, tasks, stage_dir(build_dir, lang), data_dir, lang)
     digest = site_digest(build_dir)
-    record_file = build_dir / "last-build.json"
+    log(f"stage: {lap():.1f} s")
+    record_file = build_dir / RECORD
     last = read_record(record_file)
     if published_digest(target) == digest:
         log("sphinx: nothing changed since the published site; kept it")
     else:
-        t0 = time.perf_counter()
         sites = run_editions(build_dir, quiet)
-        log(f"sphinx: built {len(sites)} editions in {time.perf_counter() - t0:.1f} s")
+        log(f"sphinx: built {len(sites)} editions in {lap():.1f} s")
         publish(sites.pop(SOURCE), target, digest, outcome, editions=sites)
+        log(f"publish: {lap():.1f} s")
     executed = sorted(r.docname for r in results if r.executed)
     timings = dict(last.get("timings", {}), **{r.docname: round(r.seconds, 2) for r in results if r.executed})
     data_sum = changes.data_digest(data_dir)
@@ -129,7 +314,10 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     for line in changes.report_lines(report):
         log(line)
     record = {"missing_translations": untranslated, "stage_digest": digest, "data_dir": str(data_dir), "executed": executed, "timings": timings,
-              "data_digest": data_sum, "changes": report}
+              "data_digest": data_sum, "changes": report, "chapters": len(tasks),
+              # what the next build's no-op check needs: the inputs, the link it must find, what must still exist
+              INPUTS_KEY: inputs_digest(root, data_dir, build_dir, inputs_base, recorded=True), "published": os.readlink(target),
+              "outputs": [str(stage_dir(build_dir, lang)) for lang in EDITIONS] + [str(t.cache_dir) for t in tasks]}
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target
@@ -149,6 +337,7 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--build-dir", default=None, help="output directory (default: ROOT/_build)")
     b.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="chapters executed in parallel")
     b.add_argument("--quiet", action="store_true", help="print errors only (for CI)")
+    b.add_argument("--start-on-stdin", action="store_true", help=argparse.SUPPRESS)   # src/preview.py: `_ready_build`
     v = sub.add_parser("validate", help="check a data directory and list every problem")
     v.add_argument("--data", default="data")
     p = sub.add_parser("preview", help="serve the site on 127.0.0.1, rebuild on change, reload the pages (src/preview.py)")
@@ -164,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
         return serve(root, Path(args.data), Path(args.build_dir).resolve() if args.build_dir else root / "_build",
                      args.port, args.jobs)
     if args.command == "validate":
+        from .figures import book_problems
+        from .validate import validate_directory
+
         problems = validate_directory(Path(args.data), requirements=[book_problems])
         if problems:
             print(f"INVALID — {DataError(problems, args.data)}", file=sys.stderr)
@@ -172,9 +364,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     for signum in (signal.SIGTERM, signal.SIGHUP):     # a stopped build stops like Ctrl-C
         signal.signal(signum, _interrupt)
-    outcome = Outcome()
+    outcome = SimpleNamespace(published=None)     # a publish.Outcome, without importing publish on a no-op
     kept = "the previous site (if any) was left unchanged"
     try:
+        if args.start_on_stdin and not _wait_for_go(args.jobs):
+            return 0
         root = Path(args.root).resolve()
         build_dir = Path(args.build_dir).resolve() if args.build_dir else root / "_build"
         build(root, Path(args.data), build_dir, args.jobs, args.quiet, outcome)
@@ -192,7 +386,50 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _state(outcome: Outcome, kept: str) -> str:
+def _src_first(pythonpath: str) -> str:
+    paths = pythonpath.split(os.pathsep) if pythonpath else []
+    return os.pathsep.join(paths if paths[:1] == [str(REPO)] else [str(REPO), *paths])
+
+
+def _chapters_import_src() -> None:
+    """Chapters (and the workers that run them) import `src` from this repository, wherever the book sources live."""
+    os.environ["PYTHONPATH"] = _src_first(os.environ.get("PYTHONPATH", ""))
+
+
+def _start_sphinx_template() -> None:
+    """Start this process's Sphinx template now (src/publish.py), unless Sphinx runs as new processes."""
+    from multiprocessing import forkserver
+
+    from .publish import FRESH_SPHINX_ENV, sphinx_template
+
+    if os.environ.get(FRESH_SPHINX_ENV) != "1":
+        sphinx_template()
+        # Started ignoring Ctrl-C (as the fork server does once it runs), so that a Ctrl-C to the
+        # terminal cannot break its imports with a traceback; it exits with this process.
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+def _wait_for_go(jobs: int) -> bool:
+    """Get ready to build, then wait for a line ``go`` on stdin (the preview's next build); False: not needed.
+
+    Ready means: the build's modules imported, and its chapter workers started with their
+    kernel templates (src/execute.py). Nothing is read, locked or written before ``go``: the
+    build itself is the one ``make book`` runs, started from there.
+    """
+    from . import changes, publish, validate  # noqa: F401  (what the build imports first)
+    from .execute import prestart_workers
+
+    _chapters_import_src()
+    _start_sphinx_template()             # it imports while the workers start
+    prestart_workers(jobs)
+    return sys.stdin.readline().strip() == "go"
+
+
+def _state(outcome, kept: str) -> str:
     if outcome.published:
         return f"the new site had already been published in full ({outcome.published})"
     return kept

@@ -43,6 +43,7 @@ class PreviewState:
     error: str | None = None            # message of the last failed build; None when the last one succeeded
     building: bool = False
     build_proc: asyncio.subprocess.Process | None = None
+    ready: asyncio.subprocess.Process | None = None    # the next build, started and waiting (`_ready_build`)
     clients: set[asyncio.Queue] = field(default_factory=set)
 
     @property
@@ -68,12 +69,50 @@ def build_command(state: PreviewState) -> list[str]:
             "--build-dir", str(state.build_dir), "--jobs", str(state.jobs)]
 
 
-async def rebuild(state: PreviewState, reason: str) -> None:
+async def _ready_build(state: PreviewState) -> asyncio.subprocess.Process:
+    """The next build, started now: it imports its modules and starts its chapter workers and their
+    kernel templates, then waits for ``go`` on stdin (``build --start-on-stdin``) — so that an edit
+    pays none of that. It is the CLI build all the same, in a process of its own."""
+    return await asyncio.create_subprocess_exec(
+        *build_command(state), "--start-on-stdin", cwd=REPO, stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+
+
+async def discard_ready(state: PreviewState) -> None:
+    """Stop the waiting build (it has read, locked and written nothing)."""
+    proc, state.ready = state.ready, None
+    if proc is not None and proc.returncode is None:
+        proc.stdin.close()          # end of input: it exits, and its workers with it
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=10)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+def needs_fresh_process(changed: list[str]) -> bool:
+    """A waiting build has imported ``src/`` (and its kernel templates too): a change there needs a new one."""
+    code = (REPO / "src").resolve()
+    return any(code in Path(path).resolve().parents or Path(path).name.startswith("requirements")
+               for path in changed)
+
+
+async def rebuild(state: PreviewState, reason: str, changed: list[str] | None = None) -> None:
     """Run one build; remember its error (or clear it) and tell the open pages to reload."""
     print(f"preview: {reason} — rebuilding", flush=True)
     state.building = True
-    proc = state.build_proc = await asyncio.create_subprocess_exec(
-        *build_command(state), cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    if state.ready is not None and (state.ready.returncode is not None or needs_fresh_process(changed or [])):
+        await discard_ready(state)
+    if state.ready is not None:
+        proc, state.ready = state.ready, None
+        proc.stdin.write(b"go\n")
+        await proc.stdin.drain()
+        proc.stdin.close()
+    else:
+        proc = await asyncio.create_subprocess_exec(
+            *build_command(state), cwd=REPO, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE)
+    state.build_proc = proc
     try:
         stdout, stderr = await asyncio.gather(_echo(proc.stdout), proc.stderr.read())
         code = await proc.wait()
@@ -88,6 +127,7 @@ async def rebuild(state: PreviewState, reason: str) -> None:
         print(message, file=sys.stderr, flush=True)
         print("preview: the last good site stays served; the pages show the error until it is fixed", flush=True)
     notify_pages(state)
+    state.ready = await _ready_build(state)
 
 
 async def _echo(stream: asyncio.StreamReader) -> None:
@@ -116,7 +156,8 @@ async def watch_and_rebuild(state: PreviewState, stop: asyncio.Event) -> None:
             await rebuild(state, "start")
         elif changes:
             names = sorted({_shown(Path(path)) for _, path in changes})
-            await rebuild(state, "changed: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else ""))
+            await rebuild(state, "changed: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else ""),
+                          [path for _, path in changes])
 
 
 def _shown(path: Path) -> str:
@@ -238,6 +279,7 @@ def create_app(state: PreviewState, port: int):
         finally:
             stop.set()
             await stop_build(state)
+            await discard_ready(state)
             task.cancel()
             try:
                 await task
