@@ -33,6 +33,7 @@ from types import SimpleNamespace
 
 from .datafiles import DataError
 from .execute import BuildError, REPO
+from .i18n import EDITIONS_ENV
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
 # when a build has work to do: a no-op build decides from content hashes alone (`_unchanged`).
@@ -197,7 +198,8 @@ def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
             h.update(b"\0")
 
     add("inputs v1", sys.executable, sys.version, REPO, root.resolve(), data_dir.resolve(), build_dir.resolve(),
-        _src_first(os.environ.get("PYTHONPATH", "")), os.environ.get("SOURCE_DATE_EPOCH", ""), json.dumps(build_info()))
+        _src_first(os.environ.get("PYTHONPATH", "")), os.environ.get("SOURCE_DATE_EPOCH", ""), json.dumps(build_info()),
+        os.environ.get(EDITIONS_ENV, ""))   # BOOK_EDITIONS=ja: a Japanese-only site is not a no-op for both
     _data_entries(data_dir, add)
     files = [root / "_config.yml", root / "_toc.yml", *_files_under(root / "chapters"), *_files_under(REPO / "src")]
     files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt")]

@@ -43,8 +43,8 @@ def test_digest_follows_content_not_timestamps(sources):
 
 
 @pytest.mark.parametrize("change", ["new data file", "data link", "chapter", "toc", "config", "editions",
-                                    "another data directory"])
-def test_digest_changes_with_every_kind_of_input(sources, tmp_path, change):
+                                    "another data directory", "Japanese edition only"])
+def test_digest_changes_with_every_kind_of_input(sources, tmp_path, monkeypatch, change):
     data, root, build_dir = sources
     first = inputs_digest(root, data, build_dir)
     if change == "new data file":
@@ -65,6 +65,8 @@ def test_digest_changes_with_every_kind_of_input(sources, tmp_path, change):
         other = tmp_path / "other"
         shutil.copytree(data, other)
         data = other
+    elif change == "Japanese edition only":
+        monkeypatch.setenv("BOOK_EDITIONS", "ja")
     assert inputs_digest(root, data, build_dir) != first
 
 
