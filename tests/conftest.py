@@ -60,6 +60,33 @@ def tree_hashes(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def descendants(pid: int) -> set[int]:
+    """Every live (not zombie) descendant of ``pid``, from /proc."""
+    parents = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            parents[int(stat.parent.name)] = int(fields[1])
+    found, todo = set(), [pid]
+    while todo:
+        parent = todo.pop()
+        kids = {p for p, pp in parents.items() if pp == parent}
+        found |= kids
+        todo += kids
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def copy_book_sources(dest: Path) -> Path:
     """A copy of the book sources (config, toc, chapters) that a test may break."""
     dest.mkdir(parents=True, exist_ok=True)

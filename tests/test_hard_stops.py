@@ -16,7 +16,7 @@ import pytest
 
 from src import pipeline
 
-from conftest import run_build, start_build, tree_hashes, wait_until
+from conftest import alive, descendants, run_build, start_build, tree_hashes, wait_until
 
 
 @pytest.fixture
@@ -25,32 +25,6 @@ def built(tmp_path, clean_build) -> Path:
     dest = tmp_path / "_build"
     shutil.copytree(clean_build.build_dir, dest, symlinks=True)
     return dest
-
-
-def children_of(pid: int) -> set[int]:
-    """Every live descendant of ``pid`` (from /proc)."""
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        parents[int(stat.parent.name)] = int(fields[1])
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        kids = {p for p, pp in parents.items() if pp == parent}
-        found |= kids
-        todo += kids
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
 
 
 def executing(build_dir: Path) -> bool:
@@ -65,7 +39,7 @@ def test_interrupt_stops_within_a_second_and_keeps_the_site(built, data_copy, tm
     before = tree_hashes(built / "html")
     proc = start_build(other, built)
     wait_until(lambda: executing(built))
-    workers = children_of(proc.pid)
+    workers = descendants(proc.pid)
     sent = time.perf_counter()
     if how.startswith("SIGINT"):
         os.killpg(proc.pid, signal.SIGINT)
@@ -85,7 +59,7 @@ def test_kill_9_leaves_no_worker_and_no_lock_behind(built, data_copy, tmp_path):
     other = shutil.copytree(data_copy, tmp_path / "other-data")
     proc = start_build(other, built)
     wait_until(lambda: executing(built))
-    workers = children_of(proc.pid)
+    workers = descendants(proc.pid)
     assert workers
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)

@@ -10,34 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import REPO, tree_hashes, wait_until
+import pytest
+
+from conftest import REPO, alive, descendants, tree_hashes, wait_until
 
 from src.preview import needs_fresh_process
-
-
-def descendants(pid: int) -> set[int]:
-    parents = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z":
-            parents[int(stat.parent.name)] = int(fields[1])
-    found, todo = set(), [pid]
-    while todo:
-        parent = todo.pop()
-        kids = {p for p, pp in parents.items() if pp == parent}
-        found |= kids
-        todo += kids
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
 def lock_is_free(build_dir: Path) -> bool:
@@ -59,13 +36,23 @@ def start_ready(data: Path, build_dir: Path) -> subprocess.Popen:
                             text=True)
 
 
-def test_ready_build_waits_untouched_then_builds_on_go(clean_build, tmp_path):
+@pytest.fixture
+def ready(clean_build, tmp_path):
+    """A copy of the session's build, its file hashes, and a ready build on it whose helpers have started."""
     build_dir = tmp_path / "_build"
     shutil.copytree(clean_build.build_dir, build_dir, symlinks=True)
     before = tree_hashes(build_dir)
     proc = start_ready(clean_build.data_dir, build_dir)
     # ready: its chapter workers (and their kernel templates) run before any edit
     wait_until(lambda: len(descendants(proc.pid)) >= 4, timeout=120)
+    yield build_dir, before, proc
+    if proc.poll() is None:
+        proc.kill()
+        proc.communicate()
+
+
+def test_ready_build_waits_untouched_then_builds_on_go(ready):
+    build_dir, before, proc = ready
     time.sleep(1)
     assert proc.poll() is None
     assert lock_is_free(build_dir)                            # nothing locked …
@@ -75,12 +62,8 @@ def test_ready_build_waits_untouched_then_builds_on_go(clean_build, tmp_path):
     assert "done in" in out and "0 to execute" in out
 
 
-def test_ready_build_stops_at_end_of_input_leaving_nothing(clean_build, tmp_path):
-    build_dir = tmp_path / "_build"
-    shutil.copytree(clean_build.build_dir, build_dir, symlinks=True)
-    before = tree_hashes(build_dir)
-    proc = start_ready(clean_build.data_dir, build_dir)
-    wait_until(lambda: len(descendants(proc.pid)) >= 4, timeout=120)
+def test_ready_build_stops_at_end_of_input_leaving_nothing(ready):
+    build_dir, before, proc = ready
     helpers = descendants(proc.pid)
     out, err = proc.communicate("", timeout=60)
     assert proc.returncode == 0, err
