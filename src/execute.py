@@ -287,12 +287,24 @@ def execute_task(task: Task) -> Result:
         deps_file.touch()
         _send_stderr_to(task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log")
         os.environ[DEPS_ENV] = str(deps_file)
-        nb = jupytext.read(task.source)
-        try:
-            nb = papermill.execute_notebook(
-                nb, None, parameters=task.parameters, kernel_name=KERNEL, cwd=str(kernel_cwd(task.build_dir)),
-                progress_bar=False, log_output=False, **_kernel_options(),
+        source = jupytext.read(task.source)
+
+        def run(options: dict):
+            return papermill.execute_notebook(
+                source, None, parameters=task.parameters, kernel_name=KERNEL, cwd=str(kernel_cwd(task.build_dir)),
+                progress_bar=False, log_output=False, **options,
             )
+
+        try:
+            try:
+                nb = run(_kernel_options())
+            except RuntimeError as exc:
+                if not _kernel_did_not_start(exc):
+                    raise
+                # the kernel died before running any cell: no chapter code ran, so one more try, with a
+                # kernel started as a new process, changes nothing but the odds (the stderr log keeps both)
+                print(f"kernel for {task.docname} did not start ({exc}); starting a fresh one", file=sys.stderr)
+                nb = run({})
         except PapermillExecutionError as exc:
             raise BuildError(
                 f"chapter {task.docname} ({task.source.name}) failed in cell {exc.cell_index} "
@@ -324,6 +336,11 @@ def execute_task(task: Task) -> Result:
         if work.exists():
             shutil.rmtree(work, ignore_errors=True)
     return Result(task.docname, time.perf_counter() - start, True)
+
+
+def _kernel_did_not_start(exc: BaseException) -> bool:
+    """Whether papermill failed because the kernel never answered its first request (no cell ran)."""
+    return "before replying to kernel_info" in str(exc) or "Kernel didn't respond" in str(exc)
 
 
 def _kernel_options() -> dict:

@@ -266,7 +266,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
     from .figures import book_problems
     from .i18n import EDITIONS, SOURCE
-    from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir
+    from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
     from .validate import validate_directory
 
     step = [time.perf_counter()]
@@ -298,6 +298,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         log(f"execute: {lap():.1f} s")
     for lang in EDITIONS:         # one execution, one staged book per edition (src/i18n.py)
         stage_book(root, tasks, stage_dir(build_dir, lang), data_dir, lang)
+    stage_static([stage_dir(build_dir, lang) for lang in EDITIONS])
     digest = site_digest(build_dir)
     log(f"stage: {lap():.1f} s")
     record_file = build_dir / RECORD

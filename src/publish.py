@@ -70,7 +70,8 @@ def run_editions(build_dir: Path, quiet: bool) -> dict[str, Path]:
 
 
 def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang: str = SOURCE) -> None:
-    """A book tree of edition ``lang``'s executed notebooks that jupyter-book can render without executing.
+    """A book tree of edition ``lang``'s executed notebooks that jupyter-book can render without executing
+    (its static files follow, for every edition at once: ``stage_static``).
 
     Each notebook keeps its untagged cells and outputs and those of its edition (src/i18n.py).
     Besides the notebooks it holds the data package (downloads: only the files
@@ -93,8 +94,14 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
     _mirror(data, stage / layout.DATA)
     _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / layout.CODE)
-    # last: the web font is cut down to the characters of everything staged above
-    render.write_site_static(stage / "_static", stage.parent / "vendor")
+
+
+def stage_static(stages: list[Path]) -> None:
+    """The static files of every staged edition, last: one web font cut down to the characters
+    of all the staged books (the English pages show the Japanese originals: one subset serves both)."""
+    glyphs = render.glyphs_used([f for stage in stages for f in render.book_text_files(stage)])
+    for stage in stages:
+        render.write_site_static(stage / "_static", stage.parent / "vendor", glyphs)
 
 
 def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:

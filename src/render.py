@@ -349,11 +349,11 @@ def font_subset(glyphs: str, cache_dir: Path) -> Path:
     return path
 
 
-def write_site_static(static_dir: Path, cache_dir: Path) -> None:
+def write_site_static(static_dir: Path, cache_dir: Path, glyphs: str | None = None) -> None:
     """Put the JS bundle, the stylesheet and scripts, and the font subset where Sphinx copies static files from.
 
-    Call it once everything else is staged: the font keeps only the characters of the
-    staged book beside ``static_dir`` (its parent), plus the theme's messages.
+    Call it once everything else is staged: the font keeps only ``glyphs`` (default: the characters
+    of the staged book beside ``static_dir``, its parent), plus the theme's messages.
     """
     _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
     licence = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
@@ -361,7 +361,7 @@ def write_site_static(static_dir: Path, cache_dir: Path) -> None:
     for path in STATIC_SRC.rglob("*"):
         if path.is_file():
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
-    glyphs = glyphs_used(book_text_files(static_dir.parent))
+    glyphs = glyphs if glyphs is not None else glyphs_used(book_text_files(static_dir.parent))
     web_font = static_dir / WEB_FONT_PATH
     _copy_if_changed(font_subset(glyphs, cache_dir), web_font)
     for old in web_font.parent.iterdir():   # a previous build's font (another subset, or the whole OTF)

@@ -10,6 +10,8 @@ import papermill
 
 from src.execute import FRESH_KERNELS_ENV, KERNEL, _kernel_options
 
+from conftest import REPO
+
 
 def run(source: str, cwd, **env) -> dict:
     """Execute one code cell in a kernel as the pipeline starts it; returns the JSON it printed."""
@@ -60,3 +62,29 @@ def test_fresh_kernels_on_request(tmp_path, monkeypatch):
     assert _kernel_options() == {}
     probe = run(PROBE, tmp_path)
     assert not probe["pandas_loaded"] and probe["pid"] != os.getpid()
+
+
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path, monkeypatch, capsys):
+    """A chapter whose kernel dies before running any cell runs in a fresh kernel; no cell ran twice."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    from src import execute
+
+    class DiesAtOnce(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            await super()._async_launch_kernel([kernel_cmd[0], "-c", "import sys; sys.exit(3)"], **kw)
+
+    monkeypatch.setattr(execute, "_kernel_options", lambda: {"kernel_manager_class": DiesAtOnce})
+    chapter = tmp_path / "chapter.md"
+    chapter.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
+                       "kernelspec:\n  display_name: Python 3\n  language: python\n  name: python3\n---\n\n"
+                       "```{code-cell} ipython3\nprint('ran', 6 * 7)\n```\n", encoding="utf-8")
+    build_dir = tmp_path / "_build"
+    (build_dir / "cache").mkdir(parents=True)
+    execute.kernel_cwd(build_dir).mkdir(parents=True, exist_ok=True)
+    task = execute.Task("chapters/probe", chapter, {}, "k" * 64, build_dir, REPO / "data")
+    result = execute.execute_task(task)
+    assert result.executed
+    nb = nbformat.read(task.cache_dir / "notebook.ipynb", as_version=4)
+    assert [o["text"] for o in nb.cells[0].outputs] == ["ran 42\n"]
+    assert "kernel for chapters/probe did not start" in capsys.readouterr().err   # the chapter's kernel log in a build
