@@ -99,9 +99,12 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
 def stage_static(stages: list[Path]) -> None:
     """The static files of every staged edition, last: one web font cut down to the characters
     of all the staged books (the English pages show the Japanese originals: one subset serves both)."""
+    for stage in stages:
+        render.write_site_static(stage / "_static", stage.parent / "vendor")
+    # last: the font keeps the characters of everything staged above, static files included
     glyphs = render.glyphs_used([f for stage in stages for f in render.book_text_files(stage)])
     for stage in stages:
-        render.write_site_static(stage / "_static", stage.parent / "vendor", glyphs)
+        render.write_web_font(stage / "_static", stage.parent / "vendor", glyphs)
 
 
 def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:

@@ -6,7 +6,7 @@
 * ``export_figures`` writes every figure of an executed notebook as SVG and PNG with
   vl-convert, using the Japanese font shipped on PyPI, plus its data CSV — once per
   edition: the Japanese files into the assets folder, the English ones into its ``en/``.
-* ``write_site_static`` puts the vega/vega-lite/vega-embed bundle, the CSS and a WOFF2
+* ``write_site_static`` (and ``write_web_font``) put the vega/vega-lite/vega-embed bundle, the CSS and a WOFF2
   subset of the font (only the characters the book's pages use) into ``_static``.
 """
 from __future__ import annotations
@@ -349,19 +349,18 @@ def font_subset(glyphs: str, cache_dir: Path) -> Path:
     return path
 
 
-def write_site_static(static_dir: Path, cache_dir: Path, glyphs: str | None = None) -> None:
-    """Put the JS bundle, the stylesheet and scripts, and the font subset where Sphinx copies static files from.
-
-    Call it once everything else is staged: the font keeps only ``glyphs`` (default: the characters
-    of the staged book beside ``static_dir``, its parent), plus the theme's messages.
-    """
+def write_site_static(static_dir: Path, cache_dir: Path) -> None:
+    """Put the JS bundle, the stylesheet and scripts where Sphinx copies static files from (the font: ``write_web_font``)."""
     _copy_if_changed(vega_bundle(cache_dir), static_dir / BUNDLE_PATH)
     licence = importlib.metadata.distribution("pylopdf-fonts-jp").read_text("licenses/LICENSE") or ""
     write_if_changed(static_dir / "fonts" / "OFL.txt", licence.encode("utf-8"))
     for path in STATIC_SRC.rglob("*"):
         if path.is_file():
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
-    glyphs = glyphs if glyphs is not None else glyphs_used(book_text_files(static_dir.parent))
+
+
+def write_web_font(static_dir: Path, cache_dir: Path, glyphs: str) -> None:
+    """The web font cut down to ``glyphs`` (``glyphs_used`` of everything staged, static files included)."""
     web_font = static_dir / WEB_FONT_PATH
     _copy_if_changed(font_subset(glyphs, cache_dir), web_font)
     for old in web_font.parent.iterdir():   # a previous build's font (another subset, or the whole OTF)
