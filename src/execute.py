@@ -303,7 +303,7 @@ def execute_task(task: Task) -> Result:
                     raise
                 # the kernel died before running any cell: no chapter code ran, so one more try, with a
                 # kernel started as a new process, changes nothing but the odds (the stderr log keeps both)
-                print(f"kernel for {task.docname} did not start ({exc}); starting a fresh one", file=sys.stderr)
+                os.write(2, f"kernel for {task.docname} did not start ({exc}); starting a fresh one\n".encode())
                 nb = run({})
         except PapermillExecutionError as exc:
             raise BuildError(
