@@ -237,12 +237,9 @@ def source_note(survey: Survey, section: str) -> Editions:
     return Editions(per_edition(note))
 
 
-def errata_note(survey: Survey, checks=None) -> Editions:
-    """One paragraph per correction the report's public page records, with this site's recomputation.
-
-    ``checks`` (the Japanese rows of ``audit.erratum_checks``) is accepted for old chapters;
-    each edition recomputes its own rows.
-    """
+def errata_note(survey: Survey) -> Editions:
+    """One paragraph per correction the report's public page records, with this site's recomputation
+    (``audit.erratum_checks`` in each edition's language)."""
     from html import escape
 
     from IPython.display import HTML
