@@ -116,14 +116,33 @@ def fixed_width(spec: dict[str, Any], width: int = EXPORT_WIDTH) -> dict[str, An
 
 def spec_to_svg(spec: dict[str, Any]) -> str:
     """The figure as a self-contained SVG: its text carries a subset of the Japanese font."""
-    from .svgfont import embed_font_subset
-
-    svg = _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
-    return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
+    return _with_font(_plain_svg(spec))
 
 
 def spec_to_png(spec: dict[str, Any]) -> bytes:
-    return _vl_convert().vegalite_to_png(fixed_width(spec), vl_version=vegalite_version(), scale=PNG_SCALE)
+    return _png_of(_plain_svg(spec))
+
+
+def static_files(spec: dict[str, Any]) -> tuple[bytes, bytes]:
+    """SVG and PNG bytes of a spec, drawn once: the PNG is rasterised from the SVG before its font is embedded."""
+    svg = _plain_svg(spec)
+    return _with_font(svg).encode("utf-8"), _png_of(svg)
+
+
+def _plain_svg(spec: dict[str, Any]) -> str:
+    # vl-convert's text names "Noto Sans JP", which it has registered (font_dir) and rasterises with
+    return _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
+
+
+def _with_font(svg: str) -> str:
+    from .svgfont import embed_font_subset
+
+    return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
+
+
+def _png_of(svg: str) -> bytes:
+    # the same bytes as vegalite_to_png of the spec (checked for every figure), without compiling it again
+    return _vl_convert().svg_to_png(svg, scale=PNG_SCALE)
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -208,14 +227,15 @@ def figure_specs(nb, lang: str = i18n.SOURCE) -> dict[int, dict[str, Any]]:
 def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, bytes]:
     """SVG and PNG bytes of a spec; cached by the spec's content (unchanged figures are not redrawn)."""
     if cache_dir is None:
-        return spec_to_svg(spec).encode("utf-8"), spec_to_png(spec)
+        return static_files(spec)
     # what the files depend on besides the spec: a change to any of these redraws them
-    settings = {"width": EXPORT_WIDTH, "png_scale": PNG_SCALE, "svg_font": f"{FONT_FILE} subset, woff"}
+    settings = {"width": EXPORT_WIDTH, "png_scale": PNG_SCALE, "svg_font": f"{FONT_FILE} subset, woff",
+                "versions": [importlib.metadata.version(name) for name in ("vl-convert-python", "uharfbuzz", "fonttools")]}
     key = hashlib.sha256(json.dumps([spec, settings], sort_keys=True).encode()).hexdigest()
     svg_path, png_path = cache_dir / f"{key}.svg", cache_dir / f"{key}.png"
     if not (svg_path.exists() and png_path.exists()):
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for path, data in ((svg_path, spec_to_svg(spec).encode("utf-8")), (png_path, spec_to_png(spec))):
+        for path, data in zip((svg_path, png_path), static_files(spec)):
             tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
             tmp.write_bytes(data)
             tmp.replace(path)
@@ -326,25 +346,18 @@ def glyphs_used(files: Iterable[Path]) -> str:
 
 def font_subset(glyphs: str, cache_dir: Path) -> Path:
     """WOFF2 of Noto Sans JP cut down to ``glyphs``, cached by the glyph set and the font's version."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    from .fonts import subset_font
 
     source = font_dir() / FONT_FILE
-    version = importlib.metadata.version("pylopdf-fonts-jp") + importlib.metadata.version("fonttools")
+    version = "".join(importlib.metadata.version(name) for name in ("pylopdf-fonts-jp", "uharfbuzz", "fonttools"))
     key = hashlib.sha256((version + glyphs).encode("utf-8")).hexdigest()[:16]
     path = cache_dir / f"NotoSansJP-Regular-{key}.woff2"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
-        options = subset.Options()
-        options.flavor = "woff2"
-        options.hinting = False          # CFF hints add bytes; browsers rasterise CJK well without them
-        font = TTFont(source)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(text=glyphs)
-        subsetter.subset(font)
+        # CFF hints add bytes; browsers rasterise CJK well without them
+        data = subset_font(source, glyphs, "woff2", hinting=False)
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        font.flavor = "woff2"
-        font.save(tmp)
+        tmp.write_bytes(data)
         tmp.replace(path)
     return path
 

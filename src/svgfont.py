@@ -3,14 +3,13 @@
 vl-convert draws text as ``<text>`` naming "Noto Sans JP"; a machine without that font (most
 outside Japan, and many inside) would draw other glyphs, or empty boxes, at other widths.
 ``embed_font_subset`` adds an ``@font-face`` with exactly the characters the SVG uses (a WOFF
-subset of the bundled Noto Sans JP, fontTools) under the same family name, which the SVG's
+subset of the bundled Noto Sans JP, ``fonts.subset_font``) under the same family name, which the SVG's
 own ``@font-face`` takes over from any installed font.  The text stays text: selectable,
 searchable and read by screen readers.
 """
 from __future__ import annotations
 
 import base64
-import io
 import re
 import xml.etree.ElementTree as ET
 from functools import lru_cache
@@ -28,21 +27,9 @@ def svg_text(svg: str) -> str:
 @lru_cache(maxsize=64)
 def font_subset_woff(font_path: Path, characters: str) -> bytes:
     """A WOFF of ``font_path`` holding only ``characters`` (deterministic: no timestamp changes)."""
-    from fontTools import subset
-    from fontTools.ttLib import TTFont
+    from .fonts import subset_font
 
-    font = TTFont(str(font_path), recalcTimestamp=False)
-    options = subset.Options()
-    options.flavor = "woff"
-    options.name_IDs = ["*"]          # keep the font's names and its licence (SIL OFL 1.1)
-    options.name_languages = ["*"]
-    subsetter = subset.Subsetter(options)
-    subsetter.populate(text=characters)
-    subsetter.subset(font)
-    out = io.BytesIO()
-    font.flavor = "woff"
-    font.save(out)
-    return out.getvalue()
+    return subset_font(font_path, characters, "woff")
 
 
 def embed_font_subset(svg: str, font_path: Path, family: str) -> str:
