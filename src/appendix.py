@@ -180,10 +180,8 @@ def resources_html(survey: Survey, lang: str = "ja"):
         n_text = "、".join(f"{k or '全体'}：{v if v is not None else '記載なし'}" for k, v in n.items()) or "—"
         if res.n_by_item:
             n_text += "（項目ごとのnは表のn列）"
-        table = survey.table(number)
-        if res.published:
-            rows = 0 if table is None else len(table)
-            status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>（{rows}行）'
+        if res.published:    # the link alone: a row count would make this page re-run on every CSV edit
+            status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>'
         else:
             status = escape(missing_values_text(bool(res.published_sequence), lang="ja"))
         qtype = escape(_QTYPE_JA.get(res.question_type, res.question_type))
@@ -214,11 +212,8 @@ def _resources_markup_en(survey: Survey, lang: str) -> str:
                            for k, v in res.n.items()) or "—"
         if res.n_by_item:
             n_text += " (the n of each item is in the table’s n column)"
-        table = survey.table(number)
         if res.published:
-            rows = 0 if table is None else len(table)
-            status = (f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a> '
-                      f"({rows} {'row' if rows == 1 else 'rows'})")
+            status = f'<a href="{escape(data_href(res.path.name))}" download>{escape(res.path.name)}</a>'
         else:
             status = escape(missing_values_text(bool(res.published_sequence), lang=lang))
         qtype = escape(_QTYPE[lang].get(res.question_type, res.question_type))
