@@ -134,20 +134,70 @@ class _Forked:
         return self.process.exitcode
 
     def send_signal(self, signum: int) -> None:
-        os.kill(self.pid, signum)
+        try:
+            os.killpg(self.pid, signum)   # the kernel leads its own process group (setsid in _kernel_main) …
+        except ProcessLookupError:
+            os.kill(self.pid, signum)     # … once it has got that far
+        if signum == signal.SIGKILL:
+            self.process.join(1)          # reaped at once: jupyter_client sees it gone without polling for 0.1 s
 
     def kill(self) -> None:
-        self.process.kill()
+        self.send_signal(signal.SIGKILL)
 
     def terminate(self) -> None:
         self.process.terminate()
 
 
+def _ready_client_class():
+    from queue import Empty
+
+    from jupyter_client.asynchronous import AsyncKernelClient
+
+    class ReadyClient(AsyncKernelClient):
+        """jupyter_client's client, ready as soon as the kernel answers on both channels.
+
+        jupyter_client's own ``wait_for_ready`` ends by waiting until IOPub has been silent for
+        0.2 s, for every chapter. nbclient files each output under the request that caused it,
+        so a late status message of the start-up is ignored anyway: this one drains only what
+        has already arrived. The waiting and its errors are jupyter_client's.
+        """
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.time() + (float("inf") if timeout is None else timeout)
+            while True:
+                self.kernel_info()
+                try:
+                    reply = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    reply = None
+                if reply is not None and reply["msg_type"] == "kernel_info_reply":
+                    try:                                   # IOPub connected: the kernel's status for this request
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(reply)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.time() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while await self.iopub_channel.msg_ready():
+                await self.iopub_channel.get_msg(timeout=0)
+
+    return ReadyClient
+
+
 def _kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
+    from traitlets import default
 
     class ForkedKernelManager(AsyncKernelManager):
         """Launches ``python -m ipykernel_launcher`` kernels by forking the worker's template."""
+
+        @default("client_factory")
+        def _ready_client(self):
+            return _ready_client_class()
 
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw) -> None:
             if kernel_cmd[1:3] != ["-m", "ipykernel_launcher"] or os.path.realpath(kernel_cmd[0]) != os.path.realpath(sys.executable):
@@ -158,7 +208,8 @@ def _kernel_manager_class():
                                            str(kw.get("cwd") or os.getcwd()), log if log and os.path.isfile(log) else None))
             process.start()
             provisioner = self.provisioner
-            provisioner.process, provisioner.pid, provisioner.pgid = _Forked(process), process.pid, process.pid
+            # no pgid: jupyter_client then signals through _Forked.send_signal, which signals the group itself
+            provisioner.process, provisioner.pid, provisioner.pgid = _Forked(process), process.pid, None
             provisioner.cwd = kw.get("cwd")
             self._reconcile_connection_info(provisioner.connection_info)
 
@@ -292,7 +343,9 @@ def execute_task(task: Task) -> Result:
         def run(options: dict):
             return papermill.execute_notebook(
                 source, None, parameters=task.parameters, kernel_name=KERNEL, cwd=str(kernel_cwd(task.build_dir)),
-                progress_bar=False, log_output=False, **options,
+                progress_bar=False, log_output=False,
+                # every cell has run and every output is in: kill the kernel rather than poll it down (0.1 s a chapter)
+                shutdown_kernel="immediate", **options,
             )
 
         try:
@@ -456,6 +509,7 @@ def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
     log(f"chapters: {len(tasks)} in the book, {len(todo)} to execute, {len(results)} unchanged (cached)")
     if not todo:
+        discard_workers()
         return results
     for t in todo:
         t.cache_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -505,6 +559,9 @@ def _warm_up() -> int:
         from multiprocessing import forkserver
 
         forkserver.ensure_running()
+    from . import render
+
+    render.warm_up_exports()       # the first figure export starts vl-convert's JavaScript engine: not on an edit's clock
     time.sleep(0.2)                # hold this worker, so that each warm-up starts a worker of its own
     return os.getpid()
 
@@ -520,6 +577,23 @@ def prestart_workers(jobs: int) -> None:
     for future in [pool.submit(_warm_up) for _ in range(max(1, jobs))]:
         future.result()
     _prestarted = pool
+
+
+def start_workers(jobs: int) -> None:
+    """Start the next ``run_tasks``'s workers and return at once: they import while the build validates and plans."""
+    global _prestarted
+    if _prestarted is None:
+        _prestarted = _new_pool(max(1, jobs))
+        for _ in range(max(1, jobs)):
+            _prestarted.submit(os.getpid)      # each call queued before a worker is free spawns one
+
+
+def discard_workers() -> None:
+    """Stop workers started for a ``run_tasks`` that does not need them (no chapter to run, or the build stopped)."""
+    global _prestarted
+    pool, _prestarted = _prestarted, None
+    if pool is not None:
+        _kill_workers(pool)
 
 
 def remove_unfinished_runs(tasks: list[Task]) -> None:

@@ -98,6 +98,8 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
         outcome = outcome if outcome is not None else Outcome()
         return _build_locked(root, data_dir, build_dir, jobs, quiet, log, outcome, started, base)
     finally:
+        if "src.execute" in sys.modules:
+            sys.modules["src.execute"].discard_workers()     # started, but the build stopped before the chapters
         os.close(lock)
 
 
@@ -263,7 +265,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
                   started: float, inputs_base: str) -> Path:
     from . import changes
     from .datafiles import DataError
-    from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks
+    from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks, start_workers
     from .figures import book_problems
     from .i18n import EDITIONS, SOURCE
     from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
@@ -276,6 +278,8 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         seconds, step[0] = now - step[0], now
         return seconds
 
+    _chapters_import_src()            # before the workers start: they import `src` from here
+    start_workers(jobs)               # they start while the data are validated and the chapters planned
     target = build_dir / "html"
     recover(target)
     problems = validate_directory(data_dir, requirements=[book_problems])
@@ -288,7 +292,6 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     for lang, texts in untranslated.items():
         if texts:
             log(_untranslated_line(lang, texts))
-    _chapters_import_src()
     link_data_dir(build_dir, data_dir, shown)
     tasks = plan_tasks(root, build_dir, data_dir)
     _start_sphinx_template()          # it imports Sphinx while the chapters run

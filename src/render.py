@@ -140,6 +140,11 @@ def _with_font(svg: str) -> str:
     return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
 
 
+def warm_up_exports() -> None:
+    """Start vl-convert's JavaScript engine and load the font (≈ 0.6 s), for a process that will export figures."""
+    static_files({"data": {"values": [{"x": "国"}]}, "mark": "text", "encoding": {"text": {"field": "x"}}})
+
+
 def _png_of(svg: str) -> bytes:
     # the same bytes as vegalite_to_png of the spec (checked for every figure), without compiling it again
     return _vl_convert().svg_to_png(svg, scale=PNG_SCALE)

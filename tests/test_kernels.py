@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import nbformat
 import papermill
+import pytest
 from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
 
 from src.execute import FRESH_KERNELS_ENV, KERNEL, _kernel_options
 
@@ -72,18 +75,29 @@ class _DiesAtOnce(AsyncKernelManager):
         await super()._async_launch_kernel([kernel_cmd[0], "-c", "import sys; sys.exit(3)"], **kw)
 
 
-def _execute_with_dying_kernels(task, results) -> None:
+class _DiesAtOnceReadyClient(_DiesAtOnce):
+    """The same, waited for by the client the forked kernels use (its own ``wait_for_ready``)."""
+
+    @default("client_factory")
+    def _ready_client(self):
+        from src.execute import _ready_client_class
+
+        return _ready_client_class()
+
+
+def _execute_with_dying_kernels(task, results, manager) -> None:
     """In a forked child (execute_task redirects stderr and sets the environment, as in a worker)."""
     from src import execute
 
-    execute._kernel_options = lambda: {"kernel_manager_class": _DiesAtOnce}
+    execute._kernel_options = lambda: {"kernel_manager_class": manager}
     try:
         results.put(execute.execute_task(task).executed)
     except Exception as exc:             # reported to the test, which fails on it
         results.put(repr(exc))
 
 
-def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path):
+@pytest.mark.parametrize("manager", [_DiesAtOnce, _DiesAtOnceReadyClient])
+def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path, manager):
     """A chapter whose kernel dies before running any cell runs in a fresh kernel; no cell ran twice."""
     import multiprocessing
 
@@ -99,7 +113,7 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
     task = execute.Task("chapters/probe", chapter, {}, "k" * 64, build_dir, REPO / "data")
     context = multiprocessing.get_context("fork")
     results = context.Queue()
-    child = context.Process(target=_execute_with_dying_kernels, args=(task, results))
+    child = context.Process(target=_execute_with_dying_kernels, args=(task, results, manager))
     child.start()
     outcome = results.get(timeout=240)
     child.join(timeout=30)
@@ -108,3 +122,22 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
     assert [o["text"] for o in nb.cells[0].outputs] == ["ran 42\n"]
     log = (task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log").read_text(encoding="utf-8")
     assert "kernel for chapters/probe did not start" in log
+
+
+def test_a_build_stopped_by_bad_data_leaves_no_worker(tmp_path):
+    """The chapter workers start before the data are validated; a refused build stops them again."""
+    from src import execute, pipeline
+    from src.datafiles import DataError
+
+    from conftest import alive, copy_book_sources, descendants
+
+    root = copy_book_sources(tmp_path / "book")
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    (data / "fig15.csv").write_text("series,item\nbroken", encoding="utf-8")
+    before = descendants(os.getpid())
+    with pytest.raises(DataError, match="fig15.csv"):
+        pipeline.build(root, data, tmp_path / "_build", jobs=2, quiet=True)
+    assert execute._prestarted is None
+    left = {pid for pid in descendants(os.getpid()) - before if alive(pid)}
+    assert not left, f"processes left behind: {left}"
