@@ -42,13 +42,15 @@ ORIGINAL_HEADING = "Original (Japanese)"
 
 
 def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,
-                 originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja") -> str:
+                 originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja",
+                 classes: str = "") -> str:
     """An escaped HTML table (labels from data are text, never markup) whose cells name their column.
 
-    ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css);
-    the explicit roles keep it a table for screen readers when it is laid out that way.
+    ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css,
+    class ``audit-table``); the explicit roles keep it a table for screen readers when it is laid out that way.
     ``originals`` maps a column of ``frame`` to the original Japanese of its values (row by row):
-    each such column is followed by an 「Original (Japanese)」 column whose cells are marked ``lang="ja"``.
+    each such column is followed by a column of originals (:func:`original_headings`) whose cells are
+    marked ``lang="ja"``.  ``classes``: the table's classes besides ``audit-table``.
     """
     from html import escape
 
@@ -59,7 +61,7 @@ def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int 
         shown = shown[list(columns.values())]
     shown = shown.head(max_rows)
     after = {(columns or {}).get(key, key): list(values)[:len(shown)] for key, values in (originals or {}).items()}
-    heading = ORIGINAL_HEADING if lang != "ja" else "原文"
+    heading = original_headings(list(after), lang)
 
     def th(c) -> str:
         return f'<th scope="col" role="columnheader">{escape(str(c))}</th>'
@@ -70,14 +72,28 @@ def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int 
         mark = ' lang="ja"' if marked or (lang != "ja" and has_japanese(text)) else ""
         return f'<td role="cell"{mark} data-label="{escape(str(c))}">{escape(text)}</td>'
 
-    head = "".join(th(c) + (th(heading) if c in after else "") for c in shown.columns)
+    head = "".join(th(c) + (th(heading[c]) if c in after else "") for c in shown.columns)
     body = "".join(
         '<tr role="row">' + "".join(
-            td(c, v) + (td(heading, after[c][i], marked=True) if c in after else "")
+            td(c, v) + (td(heading[c], after[c][i], marked=True) if c in after else "")
             for c, v in zip(shown.columns, row)) + "</tr>"
         for i, row in enumerate(shown.itertuples(index=False)))
-    return (f'<div class="table-wrapper"><table class="audit-table" role="table">'
+    table_class = " ".join(["audit-table", *classes.split()])
+    return (f'<div class="table-wrapper"><table class="{escape(table_class)}" role="table">'
             f'<thead><tr role="row">{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+#: How a column of originals is headed, per edition: alone, or after the column it repeats (``{column}``).
+_ORIGINAL_HEADINGS = {"ja": ("原文", "{column}（原文）"), "en": (ORIGINAL_HEADING, "{column} (original)")}
+
+
+def original_headings(columns: Sequence[str], lang: str = "ja") -> dict[str, str]:
+    """Column heading → heading of the originals beside it: 「Original (Japanese)」 for a table's only
+    such column, else "Series (original)", "Answer (original)" … so no two headings are the same."""
+    alone, beside = _ORIGINAL_HEADINGS["ja" if lang == "ja" else "en"]
+    if len(columns) == 1:
+        return {columns[0]: alone}
+    return {c: beside.format(column=c) for c in columns}
 
 
 def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,

@@ -18,10 +18,11 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from . import claims
-from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
+from .appendix import (AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, table_markup,
+                       versions_table)
 from .datapkg import Survey, load_survey
 from .figures import figure_spec, section_name
-from .i18n import Editions, glue_editions, per_edition, tr, use_translations
+from .i18n import SOURCE, Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
@@ -108,9 +109,6 @@ _TABLE_COLUMNS = {
     "en": {"series": "Series", "item": "Answer", "level": "Rating", "count": "Respondents", "n": "n",
            "percent": "Share (%)", "note": "Note"},
 }
-
-#: The English table's columns that repeat the original Japanese label.
-_ORIGINAL_HEADINGS = {"series": "Series (original)", "item": "Answer (original)", "level": "Rating (original)"}
 
 _UNKNOWN = {"ja": "不明", "en": "unknown"}
 
@@ -319,39 +317,38 @@ def glue_missing_figures(survey: Survey, numbers: list[int] | None = None) -> li
 
 
 def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> str:
-    """The figure's rows as an escaped HTML table (empty columns dropped, unknown values shown as 不明).
+    """The figure's rows as an appendix table (escaped; a card per row on phones: ``appendix.table_markup``).
 
-    The English table gives each label in English and, beside it, the original Japanese (``lang="ja"``).
+    Empty columns are dropped, unknown values shown as 不明 (English "unknown"), counts formatted, a
+    note shown by its short marker; ``notes`` are listed below the table.  The English table gives
+    each label in English and, beside it, the original Japanese (``lang="ja"``).
     """
-    import pandas as pd
     from html import escape
+
+    shown = _table_cells(table, lang)
+    headings = _TABLE_COLUMNS[lang]
+    columns = {c: headings[c] for c in shown.columns if c in headings and shown[c].ne("").any()}
+    originals = {c: shown[c] for c in _LABEL_COLUMNS if c in columns and lang != SOURCE}
+    translated = shown.assign(**{c: [tr(v, lang) for v in shown[c]] for c in originals})
+    html = table_markup(translated, columns, originals=originals, lang=lang, classes="dataframe figure-data")
+    return html + "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes or [])
+
+
+#: The columns of a figure's table that hold labels from the data (translated in the English table).
+_LABEL_COLUMNS = ("series", "item", "level")
+
+
+def _table_cells(table, lang: str = "ja"):
+    """The figure's rows as the text of their cells: percentages rounded (unknown: 不明), counts with separators,
+    notes as their markers; a missing value is an empty cell."""
+    import pandas as pd
 
     shown = table.copy()
     shown["percent"] = [_UNKNOWN[lang] if pd.isna(v) else f"{round_half_up(v)}" for v in shown["percent"]]
     shown["count"] = ["" if pd.isna(v) else fmt_count(v) for v in shown["count"]]
     if "note" in shown:
         shown["note"] = [_short_note(v, lang) for v in shown["note"]]
-    columns = [c for c in shown.columns if c in _TABLE_COLUMNS[lang]
-               and shown[c].astype(str).replace({"": None}).notna().any()]
-    header, cells = [], []
-    for c in columns:
-        header.append(f"<th>{escape(_TABLE_COLUMNS[lang][c])}</th>")
-        if lang != "ja" and c in _ORIGINAL_HEADINGS:
-            header.append(f"<th>{escape(_ORIGINAL_HEADINGS[c])}</th>")
-    for row in shown.itertuples(index=False):
-        tds = []
-        for c in columns:
-            value = "" if _isna(getattr(row, c)) else str(getattr(row, c))
-            if lang != "ja" and c in _ORIGINAL_HEADINGS:
-                tds.append(f"<td>{escape(tr(value, lang))}</td><td lang=\"ja\">{escape(value)}</td>")
-            else:
-                tds.append(f"<td>{escape(value)}</td>")
-        cells.append("<tr>" + "".join(tds) + "</tr>")
-    html = (f'<table class="dataframe figure-data"><thead><tr>{"".join(header)}</tr></thead>'
-            f'<tbody>{"".join(cells)}</tbody></table>')
-    if notes:
-        html += "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes)
-    return html
+    return shown.astype(object).map(lambda v: "" if _isna(v) else str(v))
 
 
 _NOTE_SEPARATOR = {"ja": "：", "en": ": "}     # charts.annotate_cells writes 「導出：rule」 / "derived: rule"
