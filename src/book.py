@@ -372,16 +372,14 @@ _FIGURE_NOTE_TEXT = {
 }
 
 
-def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> str:
-    from .charts import NotPublished, annotate_cells
-
+def _figure_notes_html(survey: Survey, number: int, table, lang: str = "ja") -> str:
+    """The source line under a figure; for a drawn one (``table``: its annotated table, None when not drawn)
+    also its data table and downloads."""
     text = _FIGURE_NOTE_TEXT[lang]
     spec = figure_spec(number)
-    res = survey.resource(number)
     source = text["source"].format(series=report_series_html(survey), number=number)
-    if isinstance(chart, NotPublished):
+    if table is None:
         return f'<p class="figure-source">{source.strip()}</p>'
-    table = annotate_cells(survey.table(number), res, lang)
     links = text["sep"].join(f'<a href="{figure_href(spec.file_name(ext))}" download>{ext.upper()}</a>'
                              for ext in ("csv", "svg", "png"))
     return "\n".join([
@@ -392,11 +390,14 @@ def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> 
         f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
 
 
-def glue_chart(name: str, survey: Survey, number: int) -> dict[str, Any]:
-    """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart."""
+def glue_chart(name: str, survey: Survey, number: int, tables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart.
+
+    ``tables``: lang → the figure's ``charts.annotated_table`` in that language, when the caller has them.
+    """
     from .charts import figure_chart
 
-    charts = per_edition(lambda lang: figure_chart(survey, number, lang=lang))
+    charts = per_edition(lambda lang: figure_chart(survey, number, lang=lang, table=(tables or {}).get(lang)))
     glue_editions(name, charts)
     return charts
 
@@ -408,10 +409,14 @@ def show_figure(survey: Survey, number: int) -> Editions:
     """
     from IPython.display import HTML
 
+    from .charts import annotated_table
+
     stem = figure_spec(number).stem
-    charts = glue_chart(stem, survey, number)
+    # one annotated table per edition, for both the chart and the data table under it
+    tables = per_edition(lambda lang: annotated_table(survey, number, lang))
+    glue_chart(stem, survey, number, tables)
     glue_by_edition(f"{stem}_caption", lambda lang: figure_caption(survey, number, lang))
-    return Editions({lang: HTML(_figure_notes_html(survey, number, chart, lang)) for lang, chart in charts.items()})
+    return Editions({lang: HTML(_figure_notes_html(survey, number, table, lang)) for lang, table in tables.items()})
 
 
 # --------------------------------------------------------------------------- facts for the prose

@@ -80,3 +80,29 @@ def test_labels_are_escaped_in_the_figure_data_table():
     table.loc[0, "item"] = "<script>alert(1)</script>"
     html = book.data_table_html(table, ["<b>note</b>"], "en")
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;note&lt;/b&gt;" in html
+
+
+def test_show_figure_annotates_each_editions_table_once(monkeypatch):
+    calls = []
+    annotate = charts.annotate_cells
+    monkeypatch.setattr(charts, "annotate_cells", lambda table, res, lang="ja": calls.append(lang) or
+                        annotate(table, res, lang))
+    monkeypatch.setattr(book, "glue_editions", lambda name, values: None)     # no kernel to display into
+    shown = book.show_figure(SURVEY, 16)
+    assert sorted(calls) == sorted(i18n.EDITIONS)
+    for lang in i18n.EDITIONS:
+        assert "figure-data" in shown[lang].data
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_chart_from_the_annotated_table_given_is_the_chart_computed_alone(lang):
+    table = charts.annotated_table(SURVEY, 16, lang)
+    before = table.copy()
+    assert charts.figure_chart(SURVEY, 16, lang, table=table).to_dict() == charts.figure_chart(SURVEY, 16, lang).to_dict()
+    assert table.equals(before)          # shared with the data table: the chart must not change it
+
+
+def test_a_figure_without_values_has_no_annotated_table():
+    unpublished = next(n for n, res in SURVEY.resources.items() if not res.published)
+    assert charts.annotated_table(SURVEY, unpublished) is None
+    assert isinstance(charts.figure_chart(SURVEY, unpublished), charts.NotPublished)
