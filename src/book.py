@@ -21,7 +21,7 @@ from . import claims
 from .appendix import (AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, table_markup,
                        versions_table)
 from .datapkg import Survey, load_survey
-from .figures import figure_spec, section_name
+from .figures import figure_name, figure_spec, section_name
 from .i18n import SOURCE, Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
@@ -111,11 +111,6 @@ _TABLE_COLUMNS = {
 }
 
 _UNKNOWN = {"ja": "不明", "en": "unknown"}
-
-
-def figure_name(number: int, lang: str = "ja") -> str:
-    """「概要図表N」 / "Summary Figure N": how the site names the report's figures."""
-    return f"概要図表{number}" if lang == "ja" else f"Summary Figure {number}"
 
 
 def figure_caption(survey: Survey, number: int, lang: str = "ja") -> str:
@@ -283,7 +278,7 @@ def _figure_range(numbers: list[int], lang: str = "ja") -> str:
     """「概要図表5〜10」 for a run of three or more, else 「概要図表2・概要図表3」 (English: Summary Figures 5–10)."""
     run = len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1))
     if lang == "ja":
-        return f"概要図表{numbers[0]}〜{numbers[-1]}" if run else "・".join(f"概要図表{n}" for n in numbers)
+        return f"{figure_name(numbers[0])}〜{numbers[-1]}" if run else "・".join(figure_name(n) for n in numbers)
     if run:
         return f"Summary Figures {numbers[0]}–{numbers[-1]}"
     return " and ".join(figure_name(n, lang) for n in numbers)
