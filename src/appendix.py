@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .datapkg import Survey
-from .figures import missing_values_text
+from .figures import figure_name, missing_values_text
 from .i18n import Editions, has_japanese, per_edition, tr
 from .layout import data_href
-
-
-def _l(lang: str, ja: str, en: str) -> str:
-    return ja if lang == "ja" else en
 
 
 _JAPANESE_RUN = re.compile(r"[「『（]*[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
@@ -139,6 +135,11 @@ def audit_table_editions(frames: Mapping[str, Any], *, finding: bool = False) ->
     return Editions(per_edition(table))
 
 
+#: The summary that unfolds a finding's rows, per edition: (several rows, one row).
+_ROWS_SUMMARY = {"ja": ("該当する{count}行を見る", "該当する{count}行を見る"),
+                 "en": ("Show the {count} rows concerned", "Show the row concerned")}
+
+
 def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals=None):
     """One paragraph per cause of disagreement, the rows it explains folded beneath it.
 
@@ -149,7 +150,7 @@ def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals
     from IPython.display import HTML
 
     def summary(count: int) -> str:
-        return _l(lang, f"該当する{count}行を見る", "Show the row concerned" if count == 1 else f"Show the {count} rows concerned")
+        return _ROWS_SUMMARY["ja" if lang == "ja" else "en"][count == 1].format(count=count)
 
     def rows_markup(i: int, f) -> str:
         if originals is None:
@@ -204,7 +205,7 @@ def resources_html(survey: Survey, lang: str = "ja"):
         if res.question_type_inferred:
             qtype += f"（推定：{escape(res.question_type_inferred)}）"
         parts.append(
-            f'<section class="resource" id="data-{stem}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            f'<section class="resource" id="data-{stem}"><h3>{figure_name(number)}　{escape(res.title)}</h3>'
             '<table class="resource-meta" border="0">'
             f"<tr><th>資源名</th><td><code>{stem}</code></td></tr>"
             f"<tr><th>設問形式</th><td>{qtype}</td></tr>"
@@ -236,7 +237,7 @@ def _resources_markup_en(survey: Survey, lang: str) -> str:
         if res.question_type_inferred:
             qtype += f" (inferred: {_text(res.question_type_inferred, lang)})"
         parts.append(
-            f'<section class="resource" id="data-{stem}"><h3>Summary Figure {number}: {_text(res.title, lang)}</h3>'
+            f'<section class="resource" id="data-{stem}"><h3>{figure_name(number, lang)}: {_text(res.title, lang)}</h3>'
             '<table class="resource-meta" border="0">'
             f'<tr><th>Original title</th><td lang="ja">{escape(res.title)}</td></tr>'
             f"<tr><th>Resource name</th><td><code>{stem}</code></td></tr>"
@@ -256,6 +257,8 @@ _DOWNLOAD_NOTES = {
     "ja": {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"},
     "en": {"datapackage.json": "metadata and a description of each resource", "README.md": "format and validation rules"},
 }
+#: A parenthesis after a link, per edition.
+_ASIDE = {"ja": "（{}）", "en": " ({})"}
 
 
 def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
@@ -266,10 +269,11 @@ def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
 
     from .datafiles import published_files
 
-    notes = _DOWNLOAD_NOTES["ja" if lang == "ja" else "en"]
-    left, right = _l(lang, "（", " ("), _l(lang, "）", ")")
+    edition = "ja" if lang == "ja" else "en"
+    notes = _DOWNLOAD_NOTES[edition]
     items = "".join(f'<li><a href="{escape(data_href(p.name))}" download>{escape(p.name)}</a>'
-                    + (f"{left}{notes[p.name]}{right}" if p.name in notes else "") + "</li>" for p in published_files(data_dir))
+                    + (_ASIDE[edition].format(notes[p.name]) if p.name in notes else "") + "</li>"
+                    for p in published_files(data_dir))
     return HTML(f'<ul class="data-downloads">{items}</ul>')
 
 

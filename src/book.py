@@ -361,9 +361,11 @@ def _table_footnotes(table) -> list[str]:
 
 _FIGURE_NOTE_TEXT = {
     "ja": {"source": "出典：{series}、概要図表{number}。", "drawn": "グラフはこのサイトがデータから作成。",
-           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード"},
+           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード",
+           "bracket": "（{}）"},
     "en": {"source": "Source: {series}, Summary Figure {number}. ", "drawn": "Chart drawn by this site from the data.",
-           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code"},
+           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code",
+           "bracket": " ({})"},
 }
 
 
@@ -382,7 +384,7 @@ def _figure_notes_html(survey: Survey, number: int, table, lang: str = "ja") -> 
         f'<details class="figure-data"><summary>{text["table"].format(number=number)}</summary>'
         f"{data_table_html(table, _table_footnotes(table), lang)}</details>",
         f'<p class="figure-downloads">{text["downloads"]}{links}'
-        f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
+        + text["bracket"].format(f'<a href="code.html#{spec.code_anchor}">{text["code"]}</a>') + "</p>"])
 
 
 def glue_chart(name: str, survey: Survey, number: int, tables: dict[str, Any] | None = None) -> dict[str, Any]:
