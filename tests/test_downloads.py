@@ -8,6 +8,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,6 +19,9 @@ from src.figures import REGISTRY
 
 from browser import CHROMIUM_ARGS, chromium_path, file_url
 from conftest import REPO
+
+if TYPE_CHECKING:
+    import nbformat
 
 #: A fontconfig that offers one Latin-only font and nothing else: a machine without Japanese fonts.
 #: (Chromium cannot draw even web fonts when fontconfig offers no font at all.)
