@@ -14,13 +14,9 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .datapkg import Survey
-from .figures import missing_values_text
+from .figures import figure_name, missing_values_text
 from .i18n import Editions, has_japanese, per_edition, tr
 from .layout import data_href
-
-
-def _l(lang: str, ja: str, en: str) -> str:
-    return ja if lang == "ja" else en
 
 
 _JAPANESE_RUN = re.compile(r"[「『（]*[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]+")
@@ -42,13 +38,15 @@ ORIGINAL_HEADING = "Original (Japanese)"
 
 
 def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,
-                 originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja") -> str:
+                 originals: Mapping[str, Sequence[Any]] | None = None, lang: str = "ja",
+                 classes: str = "") -> str:
     """An escaped HTML table (labels from data are text, never markup) whose cells name their column.
 
-    ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css);
-    the explicit roles keep it a table for screen readers when it is laid out that way.
+    ``data-label`` lets a phone show each row as a card of 「column：value」 lines (src/static/tables.css,
+    class ``audit-table``); the explicit roles keep it a table for screen readers when it is laid out that way.
     ``originals`` maps a column of ``frame`` to the original Japanese of its values (row by row):
-    each such column is followed by an 「Original (Japanese)」 column whose cells are marked ``lang="ja"``.
+    each such column is followed by a column of originals (:func:`original_headings`) whose cells are
+    marked ``lang="ja"``.  ``classes``: the table's classes besides ``audit-table``.
     """
     from html import escape
 
@@ -59,7 +57,7 @@ def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int 
         shown = shown[list(columns.values())]
     shown = shown.head(max_rows)
     after = {(columns or {}).get(key, key): list(values)[:len(shown)] for key, values in (originals or {}).items()}
-    heading = ORIGINAL_HEADING if lang != "ja" else "原文"
+    heading = original_headings(list(after), lang)
 
     def th(c) -> str:
         return f'<th scope="col" role="columnheader">{escape(str(c))}</th>'
@@ -70,14 +68,28 @@ def table_markup(frame, columns: dict[str, str] | None = None, *, max_rows: int 
         mark = ' lang="ja"' if marked or (lang != "ja" and has_japanese(text)) else ""
         return f'<td role="cell"{mark} data-label="{escape(str(c))}">{escape(text)}</td>'
 
-    head = "".join(th(c) + (th(heading) if c in after else "") for c in shown.columns)
+    head = "".join(th(c) + (th(heading[c]) if c in after else "") for c in shown.columns)
     body = "".join(
         '<tr role="row">' + "".join(
-            td(c, v) + (td(heading, after[c][i], marked=True) if c in after else "")
+            td(c, v) + (td(heading[c], after[c][i], marked=True) if c in after else "")
             for c, v in zip(shown.columns, row)) + "</tr>"
         for i, row in enumerate(shown.itertuples(index=False)))
-    return (f'<div class="table-wrapper"><table class="audit-table" role="table">'
+    table_class = " ".join(["audit-table", *classes.split()])
+    return (f'<div class="table-wrapper"><table class="{escape(table_class)}" role="table">'
             f'<thead><tr role="row">{head}</tr></thead><tbody>{body}</tbody></table></div>')
+
+
+#: How a column of originals is headed, per edition: alone, or after the column it repeats (``{column}``).
+_ORIGINAL_HEADINGS = {"ja": ("原文", "{column}（原文）"), "en": (ORIGINAL_HEADING, "{column} (original)")}
+
+
+def original_headings(columns: Sequence[str], lang: str = "ja") -> dict[str, str]:
+    """Column heading → heading of the originals beside it: 「Original (Japanese)」 for a table's only
+    such column, else "Series (original)", "Answer (original)" … so no two headings are the same."""
+    alone, beside = _ORIGINAL_HEADINGS["ja" if lang == "ja" else "en"]
+    if len(columns) == 1:
+        return {columns[0]: alone}
+    return {c: beside.format(column=c) for c in columns}
 
 
 def table_html(frame, columns: dict[str, str] | None = None, *, max_rows: int | None = None,
@@ -123,6 +135,11 @@ def audit_table_editions(frames: Mapping[str, Any], *, finding: bool = False) ->
     return Editions(per_edition(table))
 
 
+#: The summary that unfolds a finding's rows, per edition: (several rows, one row).
+_ROWS_SUMMARY = {"ja": ("該当する{count}行を見る", "該当する{count}行を見る"),
+                 "en": ("Show the {count} rows concerned", "Show the row concerned")}
+
+
 def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals=None):
     """One paragraph per cause of disagreement, the rows it explains folded beneath it.
 
@@ -133,7 +150,7 @@ def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals
     from IPython.display import HTML
 
     def summary(count: int) -> str:
-        return _l(lang, f"該当する{count}行を見る", "Show the row concerned" if count == 1 else f"Show the {count} rows concerned")
+        return _ROWS_SUMMARY["ja" if lang == "ja" else "en"][count == 1].format(count=count)
 
     def rows_markup(i: int, f) -> str:
         if originals is None:
@@ -188,7 +205,7 @@ def resources_html(survey: Survey, lang: str = "ja"):
         if res.question_type_inferred:
             qtype += f"（推定：{escape(res.question_type_inferred)}）"
         parts.append(
-            f'<section class="resource" id="data-{stem}"><h3>概要図表{number}　{escape(res.title)}</h3>'
+            f'<section class="resource" id="data-{stem}"><h3>{figure_name(number)}　{escape(res.title)}</h3>'
             '<table class="resource-meta" border="0">'
             f"<tr><th>資源名</th><td><code>{stem}</code></td></tr>"
             f"<tr><th>設問形式</th><td>{qtype}</td></tr>"
@@ -220,7 +237,7 @@ def _resources_markup_en(survey: Survey, lang: str) -> str:
         if res.question_type_inferred:
             qtype += f" (inferred: {_text(res.question_type_inferred, lang)})"
         parts.append(
-            f'<section class="resource" id="data-{stem}"><h3>Summary Figure {number}: {_text(res.title, lang)}</h3>'
+            f'<section class="resource" id="data-{stem}"><h3>{figure_name(number, lang)}: {_text(res.title, lang)}</h3>'
             '<table class="resource-meta" border="0">'
             f'<tr><th>Original title</th><td lang="ja">{escape(res.title)}</td></tr>'
             f"<tr><th>Resource name</th><td><code>{stem}</code></td></tr>"
@@ -240,6 +257,8 @@ _DOWNLOAD_NOTES = {
     "ja": {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"},
     "en": {"datapackage.json": "metadata and a description of each resource", "README.md": "format and validation rules"},
 }
+#: A parenthesis after a link, per edition.
+_ASIDE = {"ja": "（{}）", "en": " ({})"}
 
 
 def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
@@ -250,10 +269,11 @@ def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
 
     from .datafiles import published_files
 
-    notes = _DOWNLOAD_NOTES["ja" if lang == "ja" else "en"]
-    left, right = _l(lang, "（", " ("), _l(lang, "）", ")")
+    edition = "ja" if lang == "ja" else "en"
+    notes = _DOWNLOAD_NOTES[edition]
     items = "".join(f'<li><a href="{escape(data_href(p.name))}" download>{escape(p.name)}</a>'
-                    + (f"{left}{notes[p.name]}{right}" if p.name in notes else "") + "</li>" for p in published_files(data_dir))
+                    + (_ASIDE[edition].format(notes[p.name]) if p.name in notes else "") + "</li>"
+                    for p in published_files(data_dir))
     return HTML(f'<ul class="data-downloads">{items}</ul>')
 
 

@@ -23,6 +23,7 @@ from decimal import Decimal
 import pandas as pd
 
 from .datapkg import Survey
+from .figures import figure_name, place_name
 from .i18n import tr
 from .shares import fmt_percent, percent_of, round_half_up
 
@@ -67,15 +68,15 @@ def _pct(value, lang: str) -> str:
     return fmt_percent(value, _sign(lang))
 
 
-def _figure(number: int, lang: str) -> str:
-    return _l(lang, f"概要図表{number}", f"Summary Figure {number}")
+#: A figure's series as a place: 「概要図表N（series）」 / "Summary Figure N, “series”".
+_SERIES_OF_FIGURE = {"ja": "{figure}（{series}）", "en": "{figure}, “{series}”"}
 
 
 def _where(number: int, series: str, lang: str) -> str:
-    """「概要図表N（series）」 / "Summary Figure N, “series”"."""
-    if lang == "ja":
-        return f"概要図表{number}" + (f"（{series}）" if series else "")
-    return f"Summary Figure {number}" + (f", “{tr(series, lang)}”" if series else "")
+    """Figure ``number`` (:func:`figures.figure_name`), and its series if it has one."""
+    if not series:
+        return figure_name(number, lang)
+    return _SERIES_OF_FIGURE[_l(lang, "ja", "en")].format(figure=figure_name(number, lang), series=tr(series, lang))
 
 
 def _and(items: list[str], lang: str) -> str:
@@ -138,7 +139,7 @@ def percent_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             else:
                 label = f"{tr(r.series, lang)} / {tr(r.item, lang)}" if r.series else tr(r.item, lang)
                 shown = f"{printed}% ({int(r.count)}/{int(r.n)})"
-            checks.append(Check(_figure(number, lang), label, shown, f"{expected}{_sign(lang)}",
+            checks.append(Check(figure_name(number, lang), label, shown, f"{expected}{_sign(lang)}",
                                 verdict(printed == expected, lang), number=number, series=r.series))
     return _frame(checks)
 
@@ -270,7 +271,7 @@ def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
                 else:
                     what = "sum of all answers" if name == "全体" and not series else f"sum of “{tr(name, lang)}”"
                     shown = f"{total}% (known values)" if unknown else f"{total}%"
-                checks.append(Check(_figure(number, lang), what, shown,
+                checks.append(Check(figure_name(number, lang), what, shown,
                                     _l(lang, "100％（丸め誤差の範囲）", "100% (within rounding)"), result, note))
     return _frame(checks)
 
@@ -317,7 +318,7 @@ def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
     if facts.get("population") and facts.get("responses"):
         rate = Decimal(facts["responses"]) * 100 / facts["population"]
         printed = facts.get("reported_response_rate_percent")
-        checks.append(Check(_l(lang, "Ⅰ", "I"),
+        checks.append(Check(place_name("Ⅰ", lang=lang),
                             _l(lang, "回収率", "response rate") + _l(lang, "（{}/{}）", " ({}/{})").format(
                                 facts["responses"], facts["population"]),
                             f"{printed}{_sign(lang)}" if printed is not None else "—", _pct(rate, lang),
@@ -334,7 +335,7 @@ def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             note = _l(lang, f"母数は図表1の回答機関n={n}（全回答{facts.get('responses', '—')}機関ではない）",
                       f"the base is the n={n} institutions that answered Figure 1 "
                       f"(not all {facts.get('responses', '—')} responding institutions)")
-        where = _l(lang, "Ⅲ／概要図表1", "III / Summary Figure 1")
+        where = place_name("Ⅲ", 1, lang=lang)
         checks.append(Check(where, _l(lang, f"国際産学連携の実施割合（{intl}/{n}）",
                                       "share of institutions engaged in international industry–academia "
                                       f"collaboration ({intl}/{n})"),
@@ -363,7 +364,7 @@ def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             result = verdict(low <= share < high, lang)
             note = _l(lang, f"「{printed_text}」は{low}％以上{high}％未満と解釈",
                       f"“{shown}” read as at least {low}% and less than {high}%")
-        checks.append(Check(_l(lang, "（１－１）／Ⅲ", "(1-1) / III"),
+        checks.append(Check(place_name("（１－１）", "Ⅲ", lang=lang),
                             _l(lang, f"産学連携実施機関に占める国際産学連携の割合（{intl}/{shares['any']}）",
                                "share of international industry–academia collaboration among the institutions "
                                f"engaged in any industry–academia collaboration ({intl}/{shares['any']})"),
@@ -444,7 +445,7 @@ def _figure_base_links(survey: Survey, lang: str = "ja") -> list[Check]:
                             "industry–academia collaboration")
                     count = f"{intl} institutions (Figure 1)"
                     note = "the base is the engaged institutions that answered this question" if n < intl else ""
-                checks.append(Check(_figure(number, lang), what, f"n={n}", count, verdict(n <= intl, lang), note))
+                checks.append(Check(figure_name(number, lang), what, f"n={n}", count, verdict(n <= intl, lang), note))
     return checks
 
 

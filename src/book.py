@@ -18,10 +18,11 @@ from IPython.display import Markdown
 from myst_nb import glue
 
 from . import claims
-from .appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
+from .appendix import (AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, table_markup,
+                       versions_table)
 from .datapkg import Survey, load_survey
-from .figures import figure_spec, section_name
-from .i18n import Editions, glue_editions, per_edition, tr, use_translations
+from .figures import figure_name, figure_spec, section_name
+from .i18n import SOURCE, Editions, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
@@ -109,15 +110,7 @@ _TABLE_COLUMNS = {
            "percent": "Share (%)", "note": "Note"},
 }
 
-#: The English table's columns that repeat the original Japanese label.
-_ORIGINAL_HEADINGS = {"series": "Series (original)", "item": "Answer (original)", "level": "Rating (original)"}
-
 _UNKNOWN = {"ja": "不明", "en": "unknown"}
-
-
-def figure_name(number: int, lang: str = "ja") -> str:
-    """「概要図表N」 / "Summary Figure N": how the site names the report's figures."""
-    return f"概要図表{number}" if lang == "ja" else f"Summary Figure {number}"
 
 
 def figure_caption(survey: Survey, number: int, lang: str = "ja") -> str:
@@ -285,7 +278,7 @@ def _figure_range(numbers: list[int], lang: str = "ja") -> str:
     """「概要図表5〜10」 for a run of three or more, else 「概要図表2・概要図表3」 (English: Summary Figures 5–10)."""
     run = len(numbers) > 2 and numbers == list(range(numbers[0], numbers[-1] + 1))
     if lang == "ja":
-        return f"概要図表{numbers[0]}〜{numbers[-1]}" if run else "・".join(f"概要図表{n}" for n in numbers)
+        return f"{figure_name(numbers[0])}〜{numbers[-1]}" if run else "・".join(figure_name(n) for n in numbers)
     if run:
         return f"Summary Figures {numbers[0]}–{numbers[-1]}"
     return " and ".join(figure_name(n, lang) for n in numbers)
@@ -319,39 +312,38 @@ def glue_missing_figures(survey: Survey, numbers: list[int] | None = None) -> li
 
 
 def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> str:
-    """The figure's rows as an escaped HTML table (empty columns dropped, unknown values shown as 不明).
+    """The figure's rows as an appendix table (escaped; a card per row on phones: ``appendix.table_markup``).
 
-    The English table gives each label in English and, beside it, the original Japanese (``lang="ja"``).
+    Empty columns are dropped, unknown values shown as 不明 (English "unknown"), counts formatted, a
+    note shown by its short marker; ``notes`` are listed below the table.  The English table gives
+    each label in English and, beside it, the original Japanese (``lang="ja"``).
     """
-    import pandas as pd
     from html import escape
+
+    shown = _table_cells(table, lang)
+    headings = _TABLE_COLUMNS[lang]
+    columns = {c: headings[c] for c in shown.columns if c in headings and shown[c].ne("").any()}
+    originals = {c: shown[c] for c in _LABEL_COLUMNS if c in columns and lang != SOURCE}
+    translated = shown.assign(**{c: [tr(v, lang) for v in shown[c]] for c in originals})
+    html = table_markup(translated, columns, originals=originals, lang=lang, classes="dataframe figure-data")
+    return html + "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes or [])
+
+
+#: The columns of a figure's table that hold labels from the data (translated in the English table).
+_LABEL_COLUMNS = ("series", "item", "level")
+
+
+def _table_cells(table, lang: str = "ja"):
+    """The figure's rows as the text of their cells: percentages rounded (unknown: 不明), counts with separators,
+    notes as their markers; a missing value is an empty cell."""
+    import pandas as pd
 
     shown = table.copy()
     shown["percent"] = [_UNKNOWN[lang] if pd.isna(v) else f"{round_half_up(v)}" for v in shown["percent"]]
     shown["count"] = ["" if pd.isna(v) else fmt_count(v) for v in shown["count"]]
     if "note" in shown:
         shown["note"] = [_short_note(v, lang) for v in shown["note"]]
-    columns = [c for c in shown.columns if c in _TABLE_COLUMNS[lang]
-               and shown[c].astype(str).replace({"": None}).notna().any()]
-    header, cells = [], []
-    for c in columns:
-        header.append(f"<th>{escape(_TABLE_COLUMNS[lang][c])}</th>")
-        if lang != "ja" and c in _ORIGINAL_HEADINGS:
-            header.append(f"<th>{escape(_ORIGINAL_HEADINGS[c])}</th>")
-    for row in shown.itertuples(index=False):
-        tds = []
-        for c in columns:
-            value = "" if _isna(getattr(row, c)) else str(getattr(row, c))
-            if lang != "ja" and c in _ORIGINAL_HEADINGS:
-                tds.append(f"<td>{escape(tr(value, lang))}</td><td lang=\"ja\">{escape(value)}</td>")
-            else:
-                tds.append(f"<td>{escape(value)}</td>")
-        cells.append("<tr>" + "".join(tds) + "</tr>")
-    html = (f'<table class="dataframe figure-data"><thead><tr>{"".join(header)}</tr></thead>'
-            f'<tbody>{"".join(cells)}</tbody></table>')
-    if notes:
-        html += "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes)
-    return html
+    return shown.astype(object).map(lambda v: "" if _isna(v) else str(v))
 
 
 _NOTE_SEPARATOR = {"ja": "：", "en": ": "}     # charts.annotate_cells writes 「導出：rule」 / "derived: rule"
@@ -369,22 +361,22 @@ def _table_footnotes(table) -> list[str]:
 
 _FIGURE_NOTE_TEXT = {
     "ja": {"source": "出典：{series}、概要図表{number}。", "drawn": "グラフはこのサイトがデータから作成。",
-           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード"},
+           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード",
+           "bracket": "（{}）"},
     "en": {"source": "Source: {series}, Summary Figure {number}. ", "drawn": "Chart drawn by this site from the data.",
-           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code"},
+           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code",
+           "bracket": " ({})"},
 }
 
 
-def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> str:
-    from .charts import NotPublished, annotate_cells
-
+def _figure_notes_html(survey: Survey, number: int, table, lang: str = "ja") -> str:
+    """The source line under a figure; for a drawn one (``table``: its annotated table, None when not drawn)
+    also its data table and downloads."""
     text = _FIGURE_NOTE_TEXT[lang]
     spec = figure_spec(number)
-    res = survey.resource(number)
     source = text["source"].format(series=report_series_html(survey), number=number)
-    if isinstance(chart, NotPublished):
+    if table is None:
         return f'<p class="figure-source">{source.strip()}</p>'
-    table = annotate_cells(survey.table(number), res, lang)
     links = text["sep"].join(f'<a href="{figure_href(spec.file_name(ext))}" download>{ext.upper()}</a>'
                              for ext in ("csv", "svg", "png"))
     return "\n".join([
@@ -392,14 +384,17 @@ def _figure_notes_html(survey: Survey, number: int, chart, lang: str = "ja") -> 
         f'<details class="figure-data"><summary>{text["table"].format(number=number)}</summary>'
         f"{data_table_html(table, _table_footnotes(table), lang)}</details>",
         f'<p class="figure-downloads">{text["downloads"]}{links}'
-        f'{"（" if lang == "ja" else " ("}<a href="code.html#{spec.code_anchor}">{text["code"]}</a>{"）" if lang == "ja" else ")"}</p>'])
+        + text["bracket"].format(f'<a href="code.html#{spec.code_anchor}">{text["code"]}</a>') + "</p>"])
 
 
-def glue_chart(name: str, survey: Survey, number: int) -> dict[str, Any]:
-    """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart."""
+def glue_chart(name: str, survey: Survey, number: int, tables: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Glue figure ``number``'s chart under ``name`` in each edition's language; returns lang → chart.
+
+    ``tables``: lang → the figure's ``charts.annotated_table`` in that language, when the caller has them.
+    """
     from .charts import figure_chart
 
-    charts = per_edition(lambda lang: figure_chart(survey, number, lang=lang))
+    charts = per_edition(lambda lang: figure_chart(survey, number, lang=lang, table=(tables or {}).get(lang)))
     glue_editions(name, charts)
     return charts
 
@@ -411,10 +406,14 @@ def show_figure(survey: Survey, number: int) -> Editions:
     """
     from IPython.display import HTML
 
+    from .charts import annotated_table
+
     stem = figure_spec(number).stem
-    charts = glue_chart(stem, survey, number)
+    # one annotated table per edition, for both the chart and the data table under it
+    tables = per_edition(lambda lang: annotated_table(survey, number, lang))
+    glue_chart(stem, survey, number, tables)
     glue_by_edition(f"{stem}_caption", lambda lang: figure_caption(survey, number, lang))
-    return Editions({lang: HTML(_figure_notes_html(survey, number, chart, lang)) for lang, chart in charts.items()})
+    return Editions({lang: HTML(_figure_notes_html(survey, number, table, lang)) for lang, table in tables.items()})
 
 
 # --------------------------------------------------------------------------- facts for the prose

@@ -635,22 +635,32 @@ class NotPublished:
 BUILDERS = {SHARE: share_chart, BARS: bars_chart, PAIRED: paired_chart, RATING: rating_chart}
 
 
-def figure_chart(survey: Survey, number: int, lang: str = "ja") -> alt.TopLevelMixin | NotPublished:
+def figure_chart(survey: Survey, number: int, lang: str = "ja",
+                 table: pd.DataFrame | None = None) -> alt.TopLevelMixin | NotPublished:
     """The chart of report figure ``number`` from the survey data in edition ``lang``, or a NotPublished stand-in.
 
-    Enables the book's theme and offline renderer (importing this module sets no global state).
-    Labels are translated with ``i18n.tr`` (the translations the chapter installed).
+    ``table``: the figure's :func:`annotated_table` in ``lang``, when the caller already has it
+    (it is computed here otherwise).  Enables the book's theme and offline renderer (importing this
+    module sets no global state).  Labels are translated with ``i18n.tr`` (the translations the chapter installed).
     """
     use_book_style()
     spec = figure_spec(number)
     res: Resource = survey.resource(number)
-    table = survey.table(number)
-    if table is None or table.empty or table["percent"].isna().all():
+    table = annotated_table(survey, number, lang) if table is None else table
+    if table is None:
         reason = missing_values_text(unlabelled=bool(res.published_sequence), lang=lang)
         return NotPublished(number, i18n.tr(res.title, lang), reason, res.prose_facts, lang)
-    table = annotate_cells(table, res, lang)
     options = {"levels": res.levels or list(dict.fromkeys(table["level"]))} if spec.kind == RATING else {}
     return BUILDERS[spec.kind](table, number=number, lang=lang, **options)
+
+
+def annotated_table(survey: Survey, number: int, lang: str = "ja") -> pd.DataFrame | None:
+    """Figure ``number``'s table with its notes in ``lang`` (:func:`annotate_cells`), as its chart and its data
+    table show it; None when there are no values to draw."""
+    table = survey.table(number)
+    if table is None or table.empty or table["percent"].isna().all():
+        return None
+    return annotate_cells(table, survey.resource(number), lang)
 
 
 def annotate_cells(table: pd.DataFrame, res: Resource, lang: str = "ja") -> pd.DataFrame:

@@ -7,6 +7,7 @@ validation). Plain data only: no Altair, and the data layer never imports this m
 """
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,12 +111,26 @@ def missing_values_text(unlabelled: bool = False, lang: str = "ja") -> str:
     return f"報告書ではグラフとして掲載されている図ですが、このサイトがデータの元にした概要のテキスト{lost}。"
 
 
-_ROMAN = {"Ⅰ": "I", "Ⅱ": "II", "Ⅲ": "III", "Ⅳ": "IV"}
-
-
 def section_name(section: str, lang: str = "ja") -> str:
-    """The report's section as each edition writes it: 「Ⅱ-3」 / "II-3" (Latin letters, not the Roman-numeral signs)."""
-    return section if lang == "ja" else "".join(_ROMAN.get(ch, ch) for ch in section)
+    """The report's section as each edition writes it: 「Ⅱ-3」 / "II-3", 「（１－１）」 / "(1-1)" (Latin letters
+    and ASCII, not the Roman-numeral signs and full-width forms: their NFKC forms)."""
+    return section if lang == "ja" else unicodedata.normalize("NFKC", section)
+
+
+_FIGURE_NAME = {"ja": "概要図表{number}", "en": "Summary Figure {number}"}
+_PLACE_SEPARATOR = {"ja": "／", "en": " / "}
+
+
+def figure_name(number: int, lang: str = "ja") -> str:
+    """「概要図表N」 / "Summary Figure N": how the site names the report's figures."""
+    return _FIGURE_NAME["ja" if lang == "ja" else "en"].format(number=number)
+
+
+def place_name(*places: str | int, lang: str = "ja") -> str:
+    """Places in the report, each named as edition ``lang`` names it, in a row: a section (:func:`section_name`)
+    or a figure number (:func:`figure_name`) — 「Ⅲ／概要図表1」 / "III / Summary Figure 1"."""
+    names = (figure_name(p, lang) if isinstance(p, int) else section_name(p, lang) for p in places)
+    return _PLACE_SEPARATOR["ja" if lang == "ja" else "en"].join(names)
 
 
 def figures_of(section: str) -> list[int]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Mapping
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Mapping
 
 ALL_EDITIONS = ("ja", "en")
 SOURCE = "ja"                    # the language of the data and of the report
@@ -54,6 +55,18 @@ def use_translations(by_language: Mapping[str, Mapping[str, str]]) -> None:
     """Set the label translations :func:`tr` uses (the data package's ``translations``)."""
     _translations.clear()
     _translations.update({lang: dict(table) for lang, table in by_language.items()})
+
+
+@contextmanager
+def translations_in_use(by_language: Mapping[str, Mapping[str, str]]) -> Iterator[None]:
+    """Translate with ``by_language`` inside the block (a process that did not open the survey, e.g. the
+    figure export); the translations in use before are restored after it."""
+    saved = {lang: dict(table) for lang, table in _translations.items()}
+    use_translations(by_language)
+    try:
+        yield
+    finally:
+        use_translations(saved)
 
 
 def translation(text: str, lang: str) -> str | None:

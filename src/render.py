@@ -163,43 +163,30 @@ def spreadsheet_safe(cell: str) -> str:
     return "'" + cell if cell[:1] in FORMULA_START or cell.lstrip(" ")[:1] in FORMULA_START else cell
 
 
-def _edition_labels(spec: dict[str, Any]) -> dict[tuple[str, str, str], tuple[str, str, str]]:
-    """(series, item, level) as the data file has them → as a translated edition's chart shows them."""
+def figure_csv(data_dir: Path, res: Resource, lang: str = i18n.SOURCE) -> bytes:
+    """A figure's CSV download in edition ``lang``: UTF-8 with a BOM, which Excel on Japanese Windows needs
+    to read it as UTF-8.
 
-    labels = {}
-    for rows in spec.get("datasets", {}).values():
-        for row in rows:
-            if isinstance(row, dict) and i18n.ORIGINAL_COLUMNS["item"] in row:
-                original = tuple(str(row.get(i18n.ORIGINAL_COLUMNS[c]) or "") for c in i18n.ORIGINAL_COLUMNS)
-                labels[original] = tuple(str(row.get(c) or "") for c in i18n.ORIGINAL_COLUMNS)
-    return labels
-
-
-def figure_csv(data_dir: Path, res: Resource, spec: dict[str, Any] | None = None) -> bytes:
-    """A figure's CSV download: UTF-8 with a BOM, which Excel on Japanese Windows needs to read it as UTF-8.
-
-    Japanese edition (no ``spec``): the resource's own file, byte for byte — validation has
-    refused cells a spreadsheet would run as formulas, and ``data/`` is what we publish.
-    A translated edition (``spec``: the chart that edition shows): the same rows and numbers
-    with the labels of that chart, and the original labels in ``series_ja``, ``item_ja`` and
-    ``level_ja``; a label without a translation stays Japanese. Translated labels were not
-    in the validated file, so a label a spreadsheet would run as a formula is neutralised.
+    Japanese edition: the resource's own file, byte for byte — validation has refused cells a
+    spreadsheet would run as formulas, and ``data/`` is what we publish.  A translated edition:
+    the same rows and numbers with the labels translated by ``i18n.tr`` with the translations in use
+    (``export_figures`` uses the data package's, as the chart does),
+    and the original labels in ``series_ja``, ``item_ja`` and ``level_ja``; a label without a
+    translation stays Japanese.  Translated labels were not in the validated file, so a label a
+    spreadsheet would run as a formula is neutralised.
     """
-
     raw = data_file_bytes(data_dir, res.path.name)
-    if spec is None:
+    if lang == i18n.SOURCE:
         return with_bom(raw)
-    labels = _edition_labels(spec)
     reader = csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline=""))
     columns = list(reader.fieldnames or [])
     out = io.StringIO()
     writer = csv.DictWriter(out, [*columns, *i18n.ORIGINAL_COLUMNS.values()], lineterminator="\n")
     writer.writeheader()
     for row in reader:
-        original = tuple(row.get(c) or "" for c in i18n.ORIGINAL_COLUMNS)
-        shown = labels.get(original, original)
-        writer.writerow({**row, **{c: spreadsheet_safe(v) for c, v in zip(i18n.ORIGINAL_COLUMNS, shown)},
-                         **{i18n.ORIGINAL_COLUMNS[c]: v for c, v in zip(i18n.ORIGINAL_COLUMNS, original)}})
+        originals = {c: row.get(c) or "" for c in i18n.ORIGINAL_COLUMNS}
+        writer.writerow({**row, **{c: spreadsheet_safe(i18n.tr(v, lang)) for c, v in originals.items()},
+                         **{i18n.ORIGINAL_COLUMNS[c]: v for c, v in originals.items()}})
     return with_bom(out.getvalue().encode("utf-8"))
 
 
@@ -247,14 +234,18 @@ def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, byte
     return svg_path.read_bytes(), png_path.read_bytes()
 
 
-def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = None) -> list[Path]:
+def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = None,
+                   translations: dict[str, dict[str, str]] | None = None) -> list[Path]:
     """Write figNN.svg, figNN.png and figNN.csv for every figure in ``nb``, per edition; returns the files.
 
     The Japanese edition's charts (outputs tagged ``edition: ja``, or untagged) go into
     ``out_dir``, each other edition's into ``out_dir / lang`` under the same names.
+    ``translations``: the labels of the translated CSVs (default: the data package's, which the
+    chapters' charts are drawn with; this process has not opened the survey).
     """
     written = []
     survey = load_survey(data_dir)
+    labels = survey.translations if translations is None else translations
     for lang in i18n.EDITIONS:
         target = edition_dir(out_dir, lang)
         for number, spec in sorted(figure_specs(nb, lang).items()):
@@ -269,7 +260,8 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
             res = survey.resources.get(number)
             if res is not None and res.published:
                 table = target / figure_spec(number).file_name("csv")
-                table.write_bytes(figure_csv(data_dir, res, None if lang == i18n.SOURCE else spec))
+                with i18n.translations_in_use(labels):
+                    table.write_bytes(figure_csv(data_dir, res, lang))
                 written.append(table)
     return written
 

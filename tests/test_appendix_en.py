@@ -165,3 +165,17 @@ def test_the_japanese_output_is_unchanged(tmp_path):
     assert "<summary>該当する4行を見る</summary>" in appendix.findings_html(findings, appendix.FINDING_COLUMNS).data
     assert appendix.findings_editions({"ja": findings, "en": findings})["ja"].data == \
         appendix.findings_html(findings, appendix.FINDING_COLUMNS).data
+
+
+def test_a_table_with_several_original_columns_names_each_after_its_column():
+    frame = pd.DataFrame([{"series": "Most important", "item": "Answer A"}])
+    one = BeautifulSoup(appendix.table_markup(frame, {"item": "Answer"}, originals={"item": ["選択肢A"]}, lang="en"),
+                        "html.parser")
+    assert [th.get_text() for th in one.select("th")] == ["Answer", appendix.ORIGINAL_HEADING]
+    two = BeautifulSoup(appendix.table_markup(frame, {"series": "Series", "item": "Answer"}, lang="en",
+                                              originals={"series": ["最も重要"], "item": ["選択肢A"]},
+                                              classes="figure-data"), "html.parser")
+    assert [th.get_text() for th in two.select("th")] == ["Series", "Series (original)", "Answer", "Answer (original)"]
+    assert [td["data-label"] for td in two.select("td")] == [th.get_text() for th in two.select("th")]
+    assert [td.get("lang") for td in two.select("td")] == [None, "ja", None, "ja"]
+    assert two.table["class"] == ["audit-table", "figure-data"]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from src import audit
+from src import audit, figures
 from src.datapkg import load_survey
 
 from conftest import REPO
@@ -92,3 +92,20 @@ def test_real_report_findings_name_figure4s_base_once():
     base = [f for f in findings if "概要図表4" in f.sentence]
     assert len(base) == 1 and "n=589" in base[0].sentence and "n=588" in base[0].sentence
     assert sum(len(f.rows) for f in findings) == len(audit.disagreements(load_survey(REPO / "data")))
+
+
+def test_places_in_the_report_are_named_the_way_each_edition_writes_them():
+    assert [figures.place_name("Ⅲ", 1, lang=lang) for lang in ("ja", "en")] == ["Ⅲ／概要図表1", "III / Summary Figure 1"]
+    assert [figures.place_name("（１－１）", "Ⅲ", lang=lang) for lang in ("ja", "en")] == ["（１－１）／Ⅲ", "(1-1) / III"]
+    assert [figures.section_name(s, "en") for s in figures.CHAPTER_OF_SECTION] == ["II-1", "II-2", "II-3", "II-4"]
+    assert figures.section_name("Ⅱ-3") == "Ⅱ-3" and figures.figure_name(12, "en") == "Summary Figure 12"
+
+
+def test_the_audit_names_its_places_with_the_figure_helpers():
+    survey = load_survey(REPO / "data")
+    for lang in ("ja", "en"):
+        places = audit.prose_checks(survey, lang)["figure"].tolist()
+        assert places[:2] == [figures.place_name("Ⅰ", lang=lang), figures.place_name("Ⅲ", 1, lang=lang)]
+        assert figures.place_name("（１－１）", "Ⅲ", lang=lang) in places
+        checks = audit.percent_checks(survey, lang)
+        assert (checks["figure"] == [figures.figure_name(n, lang) for n in checks["number"]]).all()

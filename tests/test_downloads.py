@@ -8,6 +8,7 @@ import os
 import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from bs4 import BeautifulSoup
@@ -18,6 +19,9 @@ from src.figures import REGISTRY
 
 from browser import CHROMIUM_ARGS, chromium_path, file_url
 from conftest import REPO
+
+if TYPE_CHECKING:
+    import nbformat
 
 #: A fontconfig that offers one Latin-only font and nothing else: a machine without Japanese fonts.
 #: (Chromium cannot draw even web fonts when fontconfig offers no font at all.)
@@ -167,7 +171,8 @@ def test_export_writes_the_english_files_under_en_and_leaves_the_japanese_ones_a
     survey, labels, untranslated = english_labels
     ja, en = (charts.figure_chart(survey, 16, lang).to_dict() for lang in ("ja", "en"))
     both = tmp_path / "both"
-    written = render.export_figures(notebook(glued_output(ja, "ja"), glued_output(en, "en")), both, REPO / "data")
+    written = render.export_figures(notebook(glued_output(ja, "ja"), glued_output(en, "en")), both, REPO / "data",
+                                    translations={"en": labels})
     assert sorted(p.relative_to(both).as_posix() for p in written) == [
         "en/fig16.csv", "en/fig16.png", "en/fig16.svg", "fig16.csv", "fig16.png", "fig16.svg"]
     # Japanese: the same files as a notebook from before the English edition (untagged output) gives
@@ -207,15 +212,55 @@ def test_english_csv_keeps_series_and_neutralises_labels_a_spreadsheet_would_run
     survey, labels, _ = english_labels
     first = survey.table(13)["item"].iloc[0]
     i18n.use_translations({"en": {**labels, first: "=HYPERLINK(\"http://example.com\")"}})
-    spec = charts.figure_chart(survey, 13, "en").to_dict()
     rows = list(csv.DictReader(io.StringIO(
-        render.figure_csv(REPO / "data", survey.resource(13), spec).decode("utf-8-sig"), newline="")))
+        render.figure_csv(REPO / "data", survey.resource(13), "en").decode("utf-8-sig"), newline="")))
     assert rows[0]["item"] == "'=HYPERLINK(\"http://example.com\")" and rows[0]["item_ja"] == first
     assert {r["series"] for r in rows} == {labels[s] for s in survey.table(13)["series"]}
     assert {r["series_ja"] for r in rows} == set(survey.table(13)["series"])
     # the Japanese download is still the data file itself
     assert render.figure_csv(REPO / "data", survey.resource(13)) == (
         render.UTF8_BOM + (REPO / "data" / "fig13.csv").read_bytes())
+
+
+@pytest.fixture
+def package_translations():
+    """The data package with its own translations installed (as a chapter has them); the previous ones after."""
+    survey = load_survey(REPO / "data")
+    saved = {lang: dict(table) for lang, table in i18n._translations.items()}
+    i18n.use_translations(survey.translations)
+    yield survey
+    i18n.use_translations(saved)
+
+
+@pytest.mark.parametrize("number", [n for n, r in sorted(load_survey(REPO / "data").resources.items()) if r.published])
+def test_english_csv_labels_are_the_english_charts(package_translations, number):
+    """The CSV translates with i18n.tr itself: its labels must stay those the English chart shows, row by row."""
+    survey = package_translations
+    rows = list(csv.DictReader(io.StringIO(
+        render.figure_csv(REPO / "data", survey.resource(number), "en").decode("utf-8-sig"), newline="")))
+    labels = ("series", "item", "level")
+    shown = {tuple(r[f"{c}_ja"] or "" for c in labels): tuple(r[c] or "" for c in labels)
+             for r in spec_rows(charts.figure_chart(survey, number, "en").to_dict())}
+    assert [tuple(r[c] for c in labels) for r in rows] == [shown[tuple(r[f"{c}_ja"] for c in labels)] for r in rows]
+    assert any(r["item"] != r["item_ja"] for r in rows)       # translated, not copied
+
+
+def test_export_translates_the_csv_with_the_package_translations_in_a_process_without_any(package_translations,
+                                                                                          tmp_path):
+    """The build exports in its own process, which never opened the survey: no translations are installed there."""
+    survey = package_translations
+    en = charts.figure_chart(survey, 13, "en").to_dict()
+    i18n.use_translations({})
+    render.export_figures(notebook(glued_output(en, "en")), tmp_path, REPO / "data")
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "en" / "fig13.csv").read_text(encoding="utf-8-sig"), newline="")))
+    expected = survey.translations["en"]
+    assert [r["item"] for r in rows] == [expected.get(r["item_ja"], r["item_ja"]) for r in rows]
+    assert any(r["item"] != r["item_ja"] for r in rows) and i18n._translations == {}     # and left as it was
+
+
+def spec_rows(spec: dict) -> list[dict]:
+    """The rows of a chart's main dataset (the one that carries the figure's items and their originals)."""
+    return max((rows for rows in spec.get("datasets", {}).values() if rows and "item_ja" in rows[0]), key=len)
 
 
 def listed_checksums(page: Path) -> list[dict[str, str]]:
