@@ -325,7 +325,7 @@ def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> 
     columns = {c: headings[c] for c in shown.columns if c in headings and shown[c].ne("").any()}
     originals = {c: shown[c] for c in _LABEL_COLUMNS if c in columns and lang != SOURCE}
     translated = shown.assign(**{c: [tr(v, lang) for v in shown[c]] for c in originals})
-    html = table_markup(translated, columns, originals=originals, lang=lang, classes="dataframe figure-data")
+    html = table_markup(translated, columns, originals=originals, lang=lang, classes="figure-data")
     return html + "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes or [])
 
 
