@@ -552,40 +552,35 @@ _prestarted: ProcessPoolExecutor | None = None
 
 
 def _warm_up() -> int:
-    """Runs in a new worker: returns once the worker's imports and its kernel template are ready."""
+    """Runs in a new worker (whose initializer has started its kernel template): the imports a chapter
+    needs first, and vl-convert's JavaScript engine, which the first figure export would otherwise start."""
     import papermill  # noqa: F401  (what execute_task imports first)
 
-    if os.environ.get(FRESH_KERNELS_ENV) != "1":
-        from multiprocessing import forkserver
-
-        forkserver.ensure_running()
     from . import render
 
-    render.warm_up_exports()       # the first figure export starts vl-convert's JavaScript engine: not on an edit's clock
+    render.warm_up_exports()
     time.sleep(0.2)                # hold this worker, so that each warm-up starts a worker of its own
     return os.getpid()
 
 
-def prestart_workers(jobs: int) -> None:
-    """Start the pool for the next ``run_tasks`` now, each worker with its imports and kernel template done.
+def start_workers(jobs: int, warm: bool = False) -> None:
+    """Start the next ``run_tasks``'s workers (unless started already).
 
-    For a build that is started before it is needed (the live preview's next build): chapters
-    then start at once. Each chapter still gets a kernel of its own.
+    By default return at once: they import while the build validates and plans. ``warm``: return
+    once each has also done ``_warm_up`` — for a build started before it is needed (the live
+    preview's next build), whose chapters then start at once. Each chapter still gets a kernel of its own.
     """
     global _prestarted
-    pool = _new_pool(max(1, jobs))
-    for future in [pool.submit(_warm_up) for _ in range(max(1, jobs))]:
-        future.result()
+    if _prestarted is not None:
+        return
+    workers = max(1, jobs)
+    pool = _new_pool(workers)
+    # each call queued before a worker is free spawns one
+    started = [pool.submit(_warm_up if warm else os.getpid) for _ in range(workers)]
+    if warm:
+        for future in started:
+            future.result()
     _prestarted = pool
-
-
-def start_workers(jobs: int) -> None:
-    """Start the next ``run_tasks``'s workers and return at once: they import while the build validates and plans."""
-    global _prestarted
-    if _prestarted is None:
-        _prestarted = _new_pool(max(1, jobs))
-        for _ in range(max(1, jobs)):
-            _prestarted.submit(os.getpid)      # each call queued before a worker is free spawns one
 
 
 def discard_workers() -> None:

@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 
 from .datafiles import DataError
-from .execute import BuildError, REPO
+from .execute import BuildError, REPO, discard_workers
 from .i18n import EDITIONS_ENV
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
@@ -98,8 +98,7 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
         outcome = outcome if outcome is not None else Outcome()
         return _build_locked(root, data_dir, build_dir, jobs, quiet, log, outcome, started, base)
     finally:
-        if "src.execute" in sys.modules:
-            sys.modules["src.execute"].discard_workers()     # started, but the build stopped before the chapters
+        discard_workers()         # started by `_build_locked`, but the build stopped before the chapters
         os.close(lock)
 
 
@@ -264,7 +263,6 @@ def missing_translations(data_dir: Path) -> dict[str, list[str]]:
 def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool, log, outcome: "Outcome",
                   started: float, inputs_base: str) -> Path:
     from . import changes
-    from .datafiles import DataError
     from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks, start_workers
     from .figures import book_problems
     from .i18n import EDITIONS, SOURCE
@@ -427,11 +425,11 @@ def _wait_for_go(jobs: int) -> bool:
     build itself is the one ``make book`` runs, started from there.
     """
     from . import changes, publish, validate  # noqa: F401  (what the build imports first)
-    from .execute import prestart_workers
+    from .execute import start_workers
 
     _chapters_import_src()
     _start_sphinx_template()             # it imports while the workers start
-    prestart_workers(jobs)
+    start_workers(jobs, warm=True)
     return sys.stdin.readline().strip() == "go"
 
 

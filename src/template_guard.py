@@ -3,12 +3,6 @@ src/publish.py): the template then dies with the process that started it, even w
 importing the rest, so a stopped build leaves no template behind (nor its hold on the build's output)."""
 from __future__ import annotations
 
-import ctypes
-import signal
+from .execute import die_with_parent
 
-PR_SET_PDEATHSIG = 1
-
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-except (OSError, AttributeError):      # not Linux: the template still exits when its parent closes the pipe
-    pass
+die_with_parent()
