@@ -114,40 +114,21 @@ def fixed_width(spec: dict[str, Any], width: int = EXPORT_WIDTH) -> dict[str, An
     return {**spec, "width": width} if spec.get("width") == "container" else spec
 
 
-def spec_to_svg(spec: dict[str, Any]) -> str:
-    """The figure as a self-contained SVG: its text carries a subset of the Japanese font."""
-    return _with_font(_plain_svg(spec))
-
-
-def spec_to_png(spec: dict[str, Any]) -> bytes:
-    return _png_of(_plain_svg(spec))
-
-
 def static_files(spec: dict[str, Any]) -> tuple[bytes, bytes]:
-    """SVG and PNG bytes of a spec, drawn once: the PNG is rasterised from the SVG before its font is embedded."""
-    svg = _plain_svg(spec)
-    return _with_font(svg).encode("utf-8"), _png_of(svg)
-
-
-def _plain_svg(spec: dict[str, Any]) -> str:
-    # vl-convert's text names "Noto Sans JP", which it has registered (font_dir) and rasterises with
-    return _vl_convert().vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
-
-
-def _with_font(svg: str) -> str:
+    """The figure's downloads, drawn once: a self-contained SVG (its text carries a subset of the
+    Japanese font, src/svgfont.py) and a PNG rasterised from the same SVG before the font is embedded —
+    the bytes vegalite_to_png gives (checked for every figure), without compiling the spec again."""
     from .svgfont import embed_font_subset
 
-    return embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY)
+    vlc = _vl_convert()    # its text names "Noto Sans JP", which vl-convert has registered (font_dir)
+    svg = vlc.vegalite_to_svg(fixed_width(spec), vl_version=vegalite_version())
+    return (embed_font_subset(svg, font_dir() / FONT_FILE, FONT_FAMILY).encode("utf-8"),
+            vlc.svg_to_png(svg, scale=PNG_SCALE))
 
 
 def warm_up_exports() -> None:
     """Start vl-convert's JavaScript engine and load the font (≈ 0.6 s), for a process that will export figures."""
     static_files({"data": {"values": [{"x": "国"}]}, "mark": "text", "encoding": {"text": {"field": "x"}}})
-
-
-def _png_of(svg: str) -> bytes:
-    # the same bytes as vegalite_to_png of the spec (checked for every figure), without compiling it again
-    return _vl_convert().svg_to_png(svg, scale=PNG_SCALE)
 
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -216,13 +197,20 @@ def figure_specs(nb, lang: str = i18n.SOURCE) -> dict[int, dict[str, Any]]:
     return found
 
 
+@lru_cache(maxsize=1)
+def _drawing_versions() -> str:
+    """The installed font and the tools that draw and cut it: the cached files depend on them."""
+    return " ".join(f"{name} {importlib.metadata.version(name)}"
+                    for name in ("pylopdf-fonts-jp", "vl-convert-python", "uharfbuzz", "fonttools"))
+
+
 def _rendered(spec: dict[str, Any], cache_dir: Path | None) -> tuple[bytes, bytes]:
     """SVG and PNG bytes of a spec; cached by the spec's content (unchanged figures are not redrawn)."""
     if cache_dir is None:
         return static_files(spec)
     # what the files depend on besides the spec: a change to any of these redraws them
     settings = {"width": EXPORT_WIDTH, "png_scale": PNG_SCALE, "svg_font": f"{FONT_FILE} subset, woff",
-                "versions": [importlib.metadata.version(name) for name in ("vl-convert-python", "uharfbuzz", "fonttools")]}
+                "versions": _drawing_versions()}
     key = hashlib.sha256(json.dumps([spec, settings], sort_keys=True).encode()).hexdigest()
     svg_path, png_path = cache_dir / f"{key}.svg", cache_dir / f"{key}.png"
     if not (svg_path.exists() and png_path.exists()):
@@ -243,9 +231,13 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
     ``translations``: the labels of the translated CSVs (default: the data package's, which the
     chapters' charts are drawn with; this process has not opened the survey).
     """
-    written = []
     survey = load_survey(data_dir)
-    labels = survey.translations if translations is None else translations
+    with i18n.translations_in_use(survey.translations if translations is None else translations):
+        return _export(nb, out_dir, data_dir, survey, cache_dir)
+
+
+def _export(nb, out_dir: Path, data_dir: Path, survey, cache_dir: Path | None) -> list[Path]:
+    written = []
     for lang in i18n.EDITIONS:
         target = edition_dir(out_dir, lang)
         for number, spec in sorted(figure_specs(nb, lang).items()):
@@ -260,8 +252,7 @@ def export_figures(nb, out_dir: Path, data_dir: Path, cache_dir: Path | None = N
             res = survey.resources.get(number)
             if res is not None and res.published:
                 table = target / figure_spec(number).file_name("csv")
-                with i18n.translations_in_use(labels):
-                    table.write_bytes(figure_csv(data_dir, res, lang))
+                table.write_bytes(figure_csv(data_dir, res, lang))
                 written.append(table)
     return written
 
@@ -346,8 +337,7 @@ def font_subset(glyphs: str, cache_dir: Path) -> Path:
     from .fonts import subset_font
 
     source = font_dir() / FONT_FILE
-    version = "".join(importlib.metadata.version(name) for name in ("pylopdf-fonts-jp", "uharfbuzz", "fonttools"))
-    key = hashlib.sha256((version + glyphs).encode("utf-8")).hexdigest()[:16]
+    key = hashlib.sha256((_drawing_versions() + glyphs).encode("utf-8")).hexdigest()[:16]
     path = cache_dir / f"NotoSansJP-Regular-{key}.woff2"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)

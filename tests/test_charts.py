@@ -61,11 +61,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 @pytest.mark.parametrize("number", WITH_DATA)
 def test_png_renders_at_the_expected_size(number):
     spec = charts.figure_chart(SURVEY, number).to_dict()
-    width, height = png_size(render.spec_to_png(spec))
+    svg, png = render.static_files(spec)
+    width, height = png_size(png)
     rows = SURVEY.table(number)["item"].nunique()
     assert 600 <= width <= 2400
     assert height >= rows * 20 * render.PNG_SCALE      # one readable band per item
-    svg = render.spec_to_svg(spec)
+    svg = svg.decode("utf-8")
     assert svg.startswith("<svg") and 'aria-label="' in svg and "<text" in svg
 
 
@@ -130,7 +131,7 @@ def test_fixture_tables_draw_every_kind(tmp_path):
     for number in (1, 3, 13, 16):
         spec = charts.figure_chart(survey, number).to_dict()
         assert spec_rows(spec)
-        png_size(render.spec_to_png(spec))
+        png_size(render.static_files(spec)[1])
 
 
 def test_rating_segments_are_centred_on_the_neutral_level(tmp_path):
