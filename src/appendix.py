@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from .datapkg import Survey
 from .figures import figure_name, missing_values_text
-from .i18n import Editions, has_japanese, per_edition, tr
+from .i18n import Editions, aside, has_japanese, per_edition, tr
 from .layout import data_href
 
 
@@ -257,8 +257,6 @@ _DOWNLOAD_NOTES = {
     "ja": {"datapackage.json": "メタデータと各資源の説明", "README.md": "書式と検査の規則"},
     "en": {"datapackage.json": "metadata and a description of each resource", "README.md": "format and validation rules"},
 }
-#: A parenthesis after a link, per edition.
-_ASIDE = {"ja": "（{}）", "en": " ({})"}
 
 
 def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
@@ -269,10 +267,9 @@ def data_downloads_html(data_dir: str | Path, lang: str = "ja"):
 
     from .datafiles import published_files
 
-    edition = "ja" if lang == "ja" else "en"
-    notes = _DOWNLOAD_NOTES[edition]
+    notes = _DOWNLOAD_NOTES["ja" if lang == "ja" else "en"]
     items = "".join(f'<li><a href="{escape(data_href(p.name))}" download>{escape(p.name)}</a>'
-                    + (_ASIDE[edition].format(notes[p.name]) if p.name in notes else "") + "</li>"
+                    + (aside(notes[p.name], lang) if p.name in notes else "") + "</li>"
                     for p in published_files(data_dir))
     return HTML(f'<ul class="data-downloads">{items}</ul>')
 

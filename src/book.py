@@ -22,7 +22,7 @@ from .appendix import (AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_
                        versions_table)
 from .datapkg import Survey, load_survey
 from .figures import figure_name, figure_spec, section_name
-from .i18n import SOURCE, Editions, glue_editions, per_edition, tr, use_translations
+from .i18n import ORIGINAL_COLUMNS, SOURCE, Editions, aside, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
@@ -45,7 +45,7 @@ __all__ = [
 def open_survey(data_dir: str | Path) -> Survey:
     """Open the data directory a chapter was given and use its label translations (src/i18n.py)."""
     survey = load_survey(data_dir)
-    use_translations(getattr(survey, "translations", None) or survey.descriptor.get("translations") or {})
+    use_translations(survey.translations)
     return survey
 
 
@@ -323,14 +323,10 @@ def data_table_html(table, notes: list[str] | None = None, lang: str = "ja") -> 
     shown = _table_cells(table, lang)
     headings = _TABLE_COLUMNS[lang]
     columns = {c: headings[c] for c in shown.columns if c in headings and shown[c].ne("").any()}
-    originals = {c: shown[c] for c in _LABEL_COLUMNS if c in columns and lang != SOURCE}
+    originals = {c: shown[c] for c in ORIGINAL_COLUMNS if c in columns and lang != SOURCE}
     translated = shown.assign(**{c: [tr(v, lang) for v in shown[c]] for c in originals})
     html = table_markup(translated, columns, originals=originals, lang=lang, classes="figure-data")
     return html + "".join(f'<p class="table-note">{escape(n)}</p>' for n in notes or [])
-
-
-#: The columns of a figure's table that hold labels from the data (translated in the English table).
-_LABEL_COLUMNS = ("series", "item", "level")
 
 
 def _table_cells(table, lang: str = "ja"):
@@ -360,12 +356,10 @@ def _table_footnotes(table) -> list[str]:
 
 
 _FIGURE_NOTE_TEXT = {
-    "ja": {"source": "出典：{series}、概要図表{number}。", "drawn": "グラフはこのサイトがデータから作成。",
-           "table": "データ表（概要図表{number}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード",
-           "bracket": "（{}）"},
-    "en": {"source": "Source: {series}, Summary Figure {number}. ", "drawn": "Chart drawn by this site from the data.",
-           "table": "Data table (Summary Figure {number})", "downloads": "Download: ", "sep": " · ", "code": "code",
-           "bracket": " ({})"},
+    "ja": {"source": "出典：{series}、{figure}。", "drawn": "グラフはこのサイトがデータから作成。",
+           "table": "データ表（{figure}）", "downloads": "ダウンロード：", "sep": "・", "code": "描画コード"},
+    "en": {"source": "Source: {series}, {figure}. ", "drawn": "Chart drawn by this site from the data.",
+           "table": "Data table ({figure})", "downloads": "Download: ", "sep": " · ", "code": "code"},
 }
 
 
@@ -374,17 +368,17 @@ def _figure_notes_html(survey: Survey, number: int, table, lang: str = "ja") -> 
     also its data table and downloads."""
     text = _FIGURE_NOTE_TEXT[lang]
     spec = figure_spec(number)
-    source = text["source"].format(series=report_series_html(survey), number=number)
+    source = text["source"].format(series=report_series_html(survey), figure=figure_name(number, lang))
     if table is None:
         return f'<p class="figure-source">{source.strip()}</p>'
     links = text["sep"].join(f'<a href="{figure_href(spec.file_name(ext))}" download>{ext.upper()}</a>'
                              for ext in ("csv", "svg", "png"))
     return "\n".join([
         f'<p class="figure-source">{source}{text["drawn"]}</p>',
-        f'<details class="figure-data"><summary>{text["table"].format(number=number)}</summary>'
+        f'<details class="figure-data"><summary>{text["table"].format(figure=figure_name(number, lang))}</summary>'
         f"{data_table_html(table, _table_footnotes(table), lang)}</details>",
         f'<p class="figure-downloads">{text["downloads"]}{links}'
-        + text["bracket"].format(f'<a href="code.html#{spec.code_anchor}">{text["code"]}</a>') + "</p>"])
+        + aside(f'<a href="code.html#{spec.code_anchor}">{text["code"]}</a>', lang) + "</p>"])
 
 
 def glue_chart(name: str, survey: Survey, number: int, tables: dict[str, Any] | None = None) -> dict[str, Any]:

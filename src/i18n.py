@@ -41,6 +41,14 @@ EDITIONS = editions_from(os.environ.get(EDITIONS_ENV))
 #: A translated table keeps each original label in a column of its own (chart data, English CSV downloads).
 ORIGINAL_COLUMNS = {"series": "series_ja", "item": "item_ja", "level": "level_ja"}
 
+#: An aside after a word or a link, as each edition writes it: 「（…）」 / " (…)".
+_ASIDE = {"ja": "（{}）", "en": " ({})"}
+
+
+def aside(text: str, lang: str) -> str:
+    """``text`` in parentheses as edition ``lang`` writes them after a word (full-width in Japanese)."""
+    return _ASIDE["ja" if lang == SOURCE else "en"].format(text)
+
 _JAPANESE = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60]")
 
 _translations: dict[str, dict[str, str]] = {}
