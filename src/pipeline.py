@@ -233,8 +233,8 @@ def _keep(last: dict, record_file: Path, build_dir: Path, log, started: float) -
     for lang, texts in last.get("missing_translations", {}).items():
         if texts:
             log(_untranslated_line(lang, texts))
-    log(f"chapters: {last.get('chapters', len(last.get('timings', {})))} in the book, 0 to execute, "
-        f"{last.get('chapters', len(last.get('timings', {})))} unchanged (cached)")
+    chapters = last.get("chapters", len(last.get("timings", {})))
+    log(f"chapters: {chapters} in the book, 0 to execute, {chapters} unchanged (cached)")
     log("sphinx: nothing changed since the published site; kept it")
     record = dict(last, executed=[], changes={"data_changed": False, "glue_changes": [], "findings_rechecked": {}})
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
