@@ -114,6 +114,13 @@ CLAIMS: dict[str, Claim] = {
         "図表15の負担の上位3つはいずれも事務・手続きに関するものである",
         lambda s: all(("事務" in item or "手続き" in item) for item in _top(s, 15, 3)),
         en="The top 3 burdens in Summary Figure 15 all concern administrative work and procedures"),
+    "overseas_procedure_in_top3_others_below": Claim(
+        "図表15の上位3つは事務職員と研究者の事務負担、および対海外特有の手続きで、為替・時差・通信費や交通費の負担は"
+        "いずれも上位3つのどれより少ない",
+        lambda s: _overseas_burdens(s),
+        en=("The top 3 burdens in Summary Figure 15 are the paperwork of administrative employees and of researchers"
+            " and the procedures specific to dealings overseas; the exchange-rate, time-difference and"
+            " communication/travel-cost burdens are each below all three")),
     "staff_shortage_is_top_concern": Claim(
         "図表16で課題感が最も強いのは職員の不足である",
         lambda s: "職員" in _positive_ranking(s)[0],
@@ -127,6 +134,25 @@ def _domestic_first_share(survey: Survey, series_index: int) -> float:
     series = list(dict.fromkeys(table["series"]))[series_index]
     rows = table[(table["series"] == series) & table["item"].str.contains("まず国内", regex=False)]
     return float(rows["percent"].iloc[0]) if len(rows) == 1 else float("nan")
+
+
+#: Figure 15's burdens peculiar to dealings abroad other than its procedures (exchange rates, time
+#: differences, communication and travel costs), by a word of each label.
+OTHER_OVERSEAS_BURDENS = ("為替", "時差", "通信費")
+
+
+def _overseas_burdens(survey: Survey) -> bool:
+    """Figure 15: two paperwork burdens and the overseas-specific procedure lead; each other overseas burden is
+    below all three (level with the third is not below it)."""
+    table = ranked(survey.table(15))
+    top3 = table.head(3)
+    overseas = top3["item"].str.contains("対海外特有", regex=False)
+    paperwork = top3["item"].str.contains("事務", regex=False) & ~overseas
+    if len(top3) < 3 or overseas.sum() != 1 or paperwork.sum() != 2:
+        return False
+    floor = float(top3["percent"].astype(float).min())
+    others = [table[table["item"].str.contains(word, regex=False)]["percent"] for word in OTHER_OVERSEAS_BURDENS]
+    return all(len(rows) == 1 and float(rows.iloc[0]) < floor for rows in others)
 
 
 def _staff_vs_people(survey: Survey) -> bool:

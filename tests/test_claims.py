@@ -31,6 +31,40 @@ def test_a_contradicted_finding_stops_with_its_wording(tmp_path):
     assert CLAIMS["needs_seeds_match_leads"].text not in str(err.value)
 
 
+def _with_fig15(tmp_path, changes: dict[str, str]):
+    """A copy of the data with made-up counts in fig15.csv (``changes``: row as printed → row as made up)."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    csv = data / "fig15.csv"
+    text = csv.read_text(encoding="utf-8")
+    for old, new in changes.items():
+        assert old in text, old
+        text = text.replace(old, new)
+    csv.write_text(text, encoding="utf-8")
+    return load_survey(data)
+
+
+OVERSEAS = "overseas_procedure_in_top3_others_below"
+CUSTOMS = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
+
+
+def test_the_overseas_burden_finding_fails_where_the_old_sentence_would_be_true(tmp_path):
+    """Ⅱ-4 (４－５) once said the top burdens were all paperwork and that burdens peculiar to dealings abroad
+    were named less often. In the report the third burden, customs and other overseas-specific procedures, is
+    peculiar to dealings abroad. Made-up data in which it drops out of the top three (the old sentence's
+    premise) must stop the build, and so must data in which exchange-rate risk overtakes a paperwork item."""
+    survey = load_survey(REPO / "data")
+    assert CLAIMS[OVERSEAS].holds(survey) and CLAIMS["paperwork_burden_leads"].holds(survey)
+    no_customs = _with_fig15(tmp_path / "a", {CUSTOMS: "（試作品のやりとりにおける通関手続きなど）が煩雑である,,5,104,4.8"})
+    with pytest.raises(ClaimError) as err:
+        check_claims(no_customs, [OVERSEAS])
+    assert CLAIMS[OVERSEAS].text in str(err.value) and CLAIMS[OVERSEAS].en in str(err.value)
+    exchange = _with_fig15(tmp_path / "b", {",為替リスクを伴う,,16,104,15.4": ",為替リスクを伴う,,70,104,67.3"})
+    assert not CLAIMS[OVERSEAS].holds(exchange)
+    costs = _with_fig15(tmp_path / "c", {",通信費や交通費が多額になる,,14,104,13.5": ",通信費や交通費が多額になる,,57,104,54.8"})
+    assert not CLAIMS[OVERSEAS].holds(costs)        # level with the third burden is not below it
+
+
 def test_every_claim_is_checked_by_some_chapter():
     text = "".join(p.read_text(encoding="utf-8") for p in (REPO / "chapters").glob("*.md"))
     assert [name for name in CLAIMS if f'"{name}"' not in text] == []
