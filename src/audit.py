@@ -33,13 +33,14 @@ INTERNATIONAL = ("国際的な産学連携、国内の産学連携どちらも�
 DOMESTIC_ONLY = "国際的な産学連携は行っていない、国内の産学連携は行った"
 
 
-#: Verdicts of a check. 判定不能 when no comparison was possible (unknown cells, no printed value).
-AGREE, DISAGREE, UNDECIDABLE = "一致", "不一致", "判定不能"
+#: Verdicts of a check. 判定不能 when no comparison was possible (unknown cells, no printed value);
+#: 整合 when the check is a bound, not an equality (a question's n at most the institutions it was put to).
+AGREE, DISAGREE, UNDECIDABLE, CONSISTENT = "一致", "不一致", "判定不能", "整合"
 
 #: The verdicts as each edition writes them (keys: the Japanese verdicts above).
 VERDICTS = {
-    "ja": {AGREE: AGREE, DISAGREE: DISAGREE, UNDECIDABLE: UNDECIDABLE},
-    "en": {AGREE: "agrees", DISAGREE: "disagrees", UNDECIDABLE: "cannot be determined"},
+    "ja": {AGREE: AGREE, DISAGREE: DISAGREE, UNDECIDABLE: UNDECIDABLE, CONSISTENT: CONSISTENT},
+    "en": {AGREE: "agrees", DISAGREE: "disagrees", UNDECIDABLE: "cannot be determined", CONSISTENT: "consistent"},
 }
 
 #: The recomputed value of a base check when no single base fits.
@@ -193,8 +194,23 @@ def percent_only_bases(percents: list[float], search: range) -> list[int]:
     return found
 
 
+def _respondents(survey: Survey, number: int, series: str) -> tuple[str, int] | None:
+    """The single-choice series of the same figure and its n: how many institutions answered the question
+    (figures 13 and 14 print 「最も重要」 with its n beside the top-3 series); None when there is none."""
+    res, table = survey.resource(number), survey.table(number)
+    for other, group in table.groupby("series", sort=False):
+        if other != series and res.series_type(other) == "single_choice" and group["n"].notna().all():
+            return other, int(group["n"].iloc[0])
+    return None
+
+
 def implied_base_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
-    """Series printed without counts: does the stated n reproduce every percentage, and which n would?"""
+    """Series printed without counts: does the stated n reproduce every percentage, and which n would?
+
+    Where the figure also has a single-choice series, its n is the number of institutions that answered,
+    and a base is looked for up to that number: a sum near 300 % fits percentages of institutions that
+    chose up to three each, but only a base near the institutions that answered would explain the values.
+    """
     checks = []
     for number, res in sorted(survey.resources.items()):
         table = survey.table(number)
@@ -213,22 +229,40 @@ def implied_base_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             if ok:
                 note = _l(lang, "全ての割合がnの整数倍の比として再現できる",
                           "Every percentage can be reproduced as a whole number divided by n")
-                smallest = f"n={stated}"
-            else:
-                fits = percent_only_bases(percents, range(1, 10 * stated + 1))
-                smallest = f"n={fits[0]}" if fits else _l(lang, f"{10 * stated}以下になし", f"none up to {10 * stated}")
-                if lang == "ja":
-                    note = (f"記載のnでは割合を再現できない。割合の合計は{total}％"
-                            + ("で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合する。" if total > 150 else "。")
-                            + f"全ての値を再現できる最小の母数は{smallest}")
-                else:
-                    note = (f"The stated n does not reproduce the percentages. The percentages add up to {total}%"
-                            + (", consistent with percentages of the number of responding institutions rather than "
-                               "of the number of choices (up to 3 per institution)." if total > 150 else ".")
-                            + f" The smallest base that reproduces every value: {smallest}")
+                checks.append(Check(where, _l(lang, "回答数のない系列の母数", "base of a series printed without counts"),
+                                    f"n={stated}", f"n={stated}", verdict(True, lang), note, number=number,
+                                    series=series))
+                continue
+            fits = percent_only_bases(percents, range(1, 10 * stated + 1))
+            smallest = f"n={fits[0]}" if fits else _l(lang, f"{10 * stated}以下になし", f"none up to {10 * stated}")
+            answered = _respondents(survey, number, series)
+            near = [b for b in fits if answered and b <= answered[1]]
+            recomputed = smallest if not answered else (f"n={near[0]}" if near else NONE_FOUND[_l(lang, "ja", "en")])
             checks.append(Check(where, _l(lang, "回答数のない系列の母数", "base of a series printed without counts"),
-                                f"n={stated}", smallest, verdict(ok, lang), note, number=number, series=series))
+                                f"n={stated}", recomputed, verdict(False, lang),
+                                _implied_note(total, smallest, answered, bool(near), lang), number=number,
+                                series=series))
     return _frame(checks)
+
+
+def _implied_note(total: float, smallest: str, answered: tuple[str, int] | None, near: bool, lang: str) -> str:
+    """Why the stated n of a series without counts fails, and what its sum is (and is not) consistent with."""
+    three = total > 150        # shares of institutions choosing up to three, not shares of all choices
+    if lang == "ja":
+        note = f"記載のnでは割合を再現できない。割合の合計は{total}％"
+        note += ("で、この合計だけは、選択数ではなく回答機関数を母数とし1機関が3つまで選ぶ集計と整合する。" if three else "。")
+        if answered and not near:
+            return note + (f"しかし回答機関数（同じ図の「{answered[0]}」のn={answered[1]}）以下のどの母数でも全ての値は再現できず"
+                           f"（全ての値を再現できる最小の母数は{smallest}）、母数は概要からは決められない")
+        return note + f"全ての値を再現できる最小の母数は{smallest}"
+    note = f"The stated n does not reproduce the percentages. The percentages add up to {total}%"
+    note += ("; this sum alone is consistent with percentages of the number of responding institutions, each "
+             "choosing up to 3, rather than of the number of choices." if three else ".")
+    if answered and not near:
+        return note + (f" But no base up to the number of institutions that answered (n={answered[1]} of "
+                       f"“{tr(answered[0], lang)}” in the same figure) reproduces every value (the smallest base "
+                       f"that does is {smallest}), so the summary does not determine the base")
+    return note + f" The smallest base that reproduces every value: {smallest}"
 
 
 def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
@@ -332,8 +366,8 @@ def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
         result = _compare(printed, lambda: round_half_up(shares["share_of_respondents"]) == round_half_up(printed), lang)
         note = ""
         if facts.get("responses") and facts["responses"] != n:
-            note = _l(lang, f"母数は図表1の回答機関n={n}（全回答{facts.get('responses', '—')}機関ではない）",
-                      f"the base is the n={n} institutions that answered Figure 1 "
+            note = _l(lang, f"母数は{figure_name(1)}の回答機関n={n}（全回答{facts.get('responses', '—')}機関ではない）",
+                      f"the base is the n={n} institutions that answered {figure_name(1, lang)} "
                       f"(not all {facts.get('responses', '—')} responding institutions)")
         where = place_name("Ⅲ", 1, lang=lang)
         checks.append(Check(where, _l(lang, f"国際産学連携の実施割合（{intl}/{n}）",
@@ -421,13 +455,14 @@ def _figure_base_links(survey: Survey, lang: str = "ja") -> list[Check]:
         if lacking and n2:
             share = Decimal(n3) * 100 / Decimal(n2)
             checks.append(Check(_l(lang, "概要図表2・3", "Summary Figures 2 and 3"),
-                                _l(lang, f"図表3のn={n3} ÷ 図表2のn={n2}", f"n={n3} of Figure 3 ÷ n={n2} of Figure 2"),
+                                _l(lang, f"{figure_name(3)}のn={n3} ÷ {figure_name(2)}のn={n2}",
+                                   f"n={n3} of {figure_name(3, lang)} ÷ n={n2} of {figure_name(2, lang)}"),
                                 _l(lang, f"{lacking['percent']}％（本文）", f"{lacking['percent']}% (text)"),
                                 _pct(share, lang),
                                 verdict(round_half_up(share) == round_half_up(lacking["percent"]), lang),
-                                _l(lang, "図表3は「十分な体制がない」と答えた機関への設問",
-                                   "Figure 3’s question was put to the institutions that answered "
-                                   "“there is no sufficient structure”")))
+                                _l(lang, f"{figure_name(3)}は「十分な体制がない」と答えた機関への設問",
+                                   f"{figure_name(3, lang)}’s question was put to the institutions that answered "
+                                   "that they do not have enough capacity")))
     shares = international_shares(survey)
     for number in (11, 12):
         table = survey.table(number)
@@ -437,15 +472,19 @@ def _figure_base_links(survey: Survey, lang: str = "ja") -> list[Check]:
                 n = int(group["n"].iloc[0])
                 if lang == "ja":
                     what = f"{series or '全体'}のnと国際産学連携実施機関数"
-                    count = f"{intl}機関（図表1）"
-                    note = "実施機関のうち設問に回答した機関が母数" if n < intl else ""
+                    count = f"{intl}機関（{figure_name(1)}）"
+                    note = ("nは実施機関数以下で整合する（母数は実施機関のうち設問に回答した機関）" if n < intl else
+                            "nは実施機関数と同じ" if n == intl else "")
                 else:
                     whose = f"“{tr(series, lang)}”" if series else "the whole figure"
                     what = (f"n of {whose} and the number of institutions engaged in international "
                             "industry–academia collaboration")
-                    count = f"{intl} institutions (Figure 1)"
-                    note = "the base is the engaged institutions that answered this question" if n < intl else ""
-                checks.append(Check(figure_name(number, lang), what, f"n={n}", count, verdict(n <= intl, lang), note))
+                    count = f"{intl} institutions ({figure_name(1, lang)})"
+                    note = ("n is at most the number of engaged institutions, as it should be (the base is the engaged "
+                            "institutions that answered this question)" if n < intl else
+                            "n equals the number of engaged institutions" if n == intl else "")
+                result = verdict_text(CONSISTENT if n <= intl else DISAGREE, lang)
+                checks.append(Check(figure_name(number, lang), what, f"n={n}", count, result, note))
     return checks
 
 
@@ -536,13 +575,19 @@ def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> s
         totals.append(round(float(table.loc[table["series"] == row.series, "percent"].dropna().sum()), 1))
     figures = _and(list(rows["figure"]), lang)
     consistent = all(t > 150 for t in totals)
+    undetermined = (rows["recomputed"] == NONE_FOUND[_l(lang, "ja", "en")]).all()
     if lang == "ja":
         total = f"いずれも{totals[0]}％" if len(set(totals)) == 1 else "・".join(f"{t}％" for t in totals)
         text = (f"{figures}の{len(rows)}系列は回答数が印字されておらず、割合を記載のnでは再現できません。"
                 f"割合の合計は{total}")
         if consistent:
-            return text + "で、選択数ではなく回答機関数を母数とした割合（1機関3つまで）と整合します。"
-        return text + "です。"
+            text += "で、この合計は、選択数ではなく回答機関数を母数とし1機関が3つまで選ぶ集計と整合します。"
+        else:
+            text += "です。"
+        if undetermined:
+            text += ("ただし整合するのは合計だけで、回答機関数（同じ図の単一回答の系列のn）以下のどの母数でも"
+                     "個々の割合は再現できず、母数は概要からは決められません。")
+        return text
     if len(rows) == 1:
         total = f"{totals[0]}%"
     elif len(set(totals)) == 1:
@@ -551,7 +596,10 @@ def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> s
         total = _and([f"{t}%" for t in totals], lang) + " respectively"
     text = (f"In {_plural(len(rows), 'series', 'series')} ({figures}), no counts are printed, and the stated n "
             f"does not reproduce the percentages. The percentages add up to {total}")
-    if consistent:
-        return text + (", consistent with percentages of the number of responding institutions rather than of the "
-                       "number of choices (up to 3 per institution).")
-    return text + "."
+    text += (", which is consistent with percentages of the number of responding institutions, each choosing up "
+             "to 3, rather than of the number of choices." if consistent else ".")
+    if undetermined:
+        text += (" Only the sum is consistent, though: no base up to the number of institutions that answered (the n "
+                 "of the figure’s single-answer series) reproduces the individual percentages, so the summary does "
+                 "not determine the base.")
+    return text
