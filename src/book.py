@@ -441,7 +441,11 @@ def edition_title(lang: str = "ja") -> str:
 
 
 def glossary_table():
-    """The book's terms (chapters/glossary.yml) as a table for readers: term, meaning, variants not used."""
+    """The book's terms (chapters/glossary.yml) as a table for readers: the term and its meaning.
+
+    The variants the prose must not use (``ruled_out``) are the site's style rules: the tests read them
+    from the glossary, readers are not shown them.
+    """
     import pandas as pd
     import yaml
 
@@ -450,8 +454,7 @@ def glossary_table():
 
     record_read(GLOSSARY)   # re-execute the chapter that shows it when the glossary changes
     terms = yaml.safe_load(GLOSSARY.read_text(encoding="utf-8"))["terms"]
-    rows = [{"用語": t["term"], "意味": t["meaning"],
-             "使わない言い方": "、".join(r["example"] for r in t["ruled_out"])} for t in terms]
+    rows = [{"用語": t["term"], "意味": t["meaning"]} for t in terms]
     english = _glossary_html_en(terms)
     return Editions({"ja": table_html(pd.DataFrame(rows)), "en": english})
 

@@ -98,7 +98,10 @@ def test_the_glossary_terms_are_translated_consistently():
         if "国際産学連携" in japanese or "国際的な産学連携" in japanese and "、国内の産学連携" not in japanese:
             assert "international industry–academia collaboration" in english, japanese
         if "大学等" in japanese:
-            assert "universities etc." in english, japanese
+            assert "academic institutions" in english, japanese
+        if "企業等" in japanese or "企業（等）" in japanese:
+            assert re.search(r"companies \(?and other organisations", english), japanese
+        assert not re.search(r"\b(?:universities|compan(?:y|ies)) \(?etc\b", english), (japanese, english)
 
 
 _NUMBER_WORDS = {"zero": "0", "zeros": "0", "one": "1", "two": "2", "three": "3", "per year": "1 year"}
