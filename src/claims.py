@@ -39,11 +39,11 @@ def _positive_ranking(survey: Survey) -> list[str]:
     return ranking["item"].tolist()
 
 
-def _international_minority(survey: Survey) -> bool:
+def _international_minority(survey: Survey, among: str = "share_of_respondents") -> bool:
     from .audit import international_shares
 
     shares = international_shares(survey)
-    return shares is not None and shares["share_of_respondents"] < 50
+    return shares is not None and shares[among] < 50
 
 
 @dataclass(frozen=True)
@@ -63,6 +63,11 @@ CLAIMS: dict[str, Claim] = {
         _international_minority,
         en=("Institutions engaged in international industry–academia collaboration are a minority of the"
             " responding institutions")),
+    "international_is_minority_of_collaborators": Claim(
+        "何らかの産学連携を行う機関に限っても、国際産学連携を行う機関は少数派である",
+        lambda s: _international_minority(s, "share_of_collaborators"),
+        en=("Even among the institutions engaged in any industry–academia collaboration, those engaged in"
+            " international industry–academia collaboration are a minority")),
     "domestic_only_leads": Claim(
         "図表1で最も多いのは国内の産学連携だけを行う機関である",
         lambda s: "国内の産学連携は行った" in _top(s, 1, 1)[0] and "行っていない、" in _top(s, 1, 1)[0],
@@ -124,7 +129,7 @@ CLAIMS: dict[str, Claim] = {
     "staff_shortage_is_top_concern": Claim(
         "図表16で課題感が最も強いのは職員の不足である",
         lambda s: "職員" in _positive_ranking(s)[0],
-        en="The strongest perceived challenge in Summary Figure 16 is the shortage of administrative staff"),
+        en="The strongest perceived challenge in Summary Figure 16 is a shortage of employees"),
 }
 
 

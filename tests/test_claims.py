@@ -65,6 +65,20 @@ def test_the_overseas_burden_finding_fails_where_the_old_sentence_would_be_true(
     assert not CLAIMS[OVERSEAS].holds(costs)        # level with the third burden is not below it
 
 
+def test_the_share_among_collaborators_is_checked(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    csv = data / "fig01.csv"                    # made up: 400 of the 452 domestic-only did international too
+    text = csv.read_text(encoding="utf-8")
+    for old, new in {",108,784,13.8": ",508,784,64.8", ",452,784,57.7": ",52,784,6.6"}.items():
+        assert old in text
+        text = text.replace(old, new)
+    csv.write_text(text, encoding="utf-8")
+    survey = load_survey(data)
+    assert not CLAIMS["international_is_minority_of_collaborators"].holds(survey)
+    assert CLAIMS["international_is_minority_of_collaborators"].holds(load_survey(REPO / "data"))
+
+
 def test_every_claim_is_checked_by_some_chapter():
     text = "".join(p.read_text(encoding="utf-8") for p in (REPO / "chapters").glob("*.md"))
     assert [name for name in CLAIMS if f'"{name}"' not in text] == []
