@@ -5,7 +5,8 @@ institution that may have projects, at most ``max_per_institution`` each; every 
 attribute present and one of its codes; every answer one of its question's codes (multiple
 choice: 1 chosen, 0 or empty not chosen); no answer from a respondent the question's filter
 excludes; at most ``max_choices`` chosen; an exclusive option chosen alone; the most important
-one among the chosen; value labels of .sav/.dta files equal to the codebook's labels.
+one among the chosen; value labels of .sav/.dta files equal to the codebook's labels (or those
+cut at SPSS's 120 bytes).
 
 A problem names the file, the row and the column — never the cell's content (ids included):
 error messages reach pages and logs, response rows must not. Each rule reports at most
@@ -270,11 +271,21 @@ def _label_problems(codebook: Codebook, tables: dict[str, ResponseTable]) -> lis
                 problems.append(Problem(table.name, f"the value label of code {code} ('{label[:60]}') is no option of "
                                         "the codebook", f"use the codebook's codes: {_codes_text(codes)}",
                                         field=column))
-            elif label.strip() != codes[code]:
+            elif label.strip() != codes[code] and not _cut_by_spss(label, codes[code]):
                 problems.append(Problem(table.name, f"code {code} is labelled '{label[:60]}' in the file but "
                                         f"'{codes[code]}' in codebook.yml", "check that the file and the codebook use "
                                         "the same codes; then make the labels equal", field=column))
     return problems
+
+
+#: SPSS keeps at most 120 bytes of a value label: a longer codebook label arrives cut there.
+SPSS_LABEL_BYTES = 120
+
+
+def _cut_by_spss(label: str, expected: str) -> bool:
+    """Whether ``label`` is ``expected`` cut at SPSS's value-label limit (a UTF-8 character never split)."""
+    size = len(label.encode("utf-8"))
+    return expected.startswith(label) and size > SPSS_LABEL_BYTES - 4 and len(expected.encode("utf-8")) > size
 
 
 __all__ = ["Responses", "read_responses", "check_answers", "SHOWN", "MULTIPLE", "RANKED"]

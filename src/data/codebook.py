@@ -79,7 +79,7 @@ class Question:
                 out.append(s.column if self.type == SINGLE else self.most_column(s))
             else:
                 out += self.option_columns(s).values()
-        return list(dict.fromkeys(out))
+        return out
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,10 @@ def _read_csv(name: str, raw: bytes, wanted: list[str], max_rows: int, sheet: st
     if len(frame) > max_rows:          # lines after the header, blank ones included
         return None, [_too_many_rows(name, len(frame), max_rows)]
     frame.columns = [c.strip() for c in frame.columns]
-    rows = _line_numbers(text) if '"' in text else np.arange(2, len(frame) + 2)
+    rows, ragged = _line_numbers(text, len(header))
+    if ragged:
+        return None, [ResponseProblem(name, f"has {cells} cells, the header has {len(header)}", "quote cells that "
+                                      "contain commas; one cell per column", line) for line, cells in ragged[:10]]
     if len(rows) != len(frame):
         rows = np.arange(2, len(frame) + 2)
     keep = frame.notna().any(axis=1).to_numpy()
@@ -228,15 +231,19 @@ def _parser_line(message: str) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def _line_numbers(text: str) -> np.ndarray:
-    """The line on which each record starts, as pandas counts records (quoted line breaks followed)."""
+def _line_numbers(text: str, width: int) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """The line on which each record starts (quoted line breaks followed), and (line, cells) of rows
+    whose number of cells is not the header's (pandas drops the extra cells of a row when it reads
+    only some columns)."""
     reader = csv.reader(io.StringIO(text, newline=""))
     next(reader, None)
-    starts, line = [], reader.line_num
-    for _ in reader:
+    starts, ragged, line = [], [], reader.line_num
+    for row in reader:
         starts.append(line + 1)
+        if row and len(row) != width:
+            ragged.append((line + 1, len(row)))
         line = reader.line_num
-    return np.array(starts, dtype=np.int64)
+    return np.array(starts, dtype=np.int64), ragged
 
 
 def _read_xlsx(name: str, raw: bytes, wanted: list[str], max_rows: int, sheet: str | None = None, texts: int = 1):
