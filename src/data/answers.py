@@ -21,7 +21,7 @@ import numpy as np
 
 from src.datafiles import Problem
 
-from .codebook import (INSTITUTIONS, MOST, MULTIPLE, PROJECTS, RANKED, RATING, SINGLE, Codebook, Question,
+from .codebook import (INSTITUTIONS, MOST, PROJECTS, RANKED, RATING, SINGLE, Codebook, Question,
                        read_codebook)
 from .responses import ResponseProblem, ResponseTable, read_response_file
 
@@ -127,8 +127,7 @@ def _codes_text(codes: dict[int, str]) -> str:
 def _id_problems(table: ResponseTable) -> list[Problem]:
     """Each row has an id, and no id is used twice (the row of the first use is named, never the id)."""
     ids = np.array(table.ids, dtype=object)
-    id_column = "id"
-    problems = _rows(table, ids == "", None, "the id is empty", f"give every row its own id ({id_column} column)")
+    problems = _rows(table, ids == "", None, "the id is empty", "give every row its own id")
     first: dict[str, int] = {}
     duplicate = np.zeros(len(ids), dtype=bool)
     earlier = np.zeros(len(ids), dtype=np.int64)
@@ -288,4 +287,4 @@ def _cut_by_spss(label: str, expected: str) -> bool:
     return expected.startswith(label) and size > SPSS_LABEL_BYTES - 4 and len(expected.encode("utf-8")) > size
 
 
-__all__ = ["Responses", "read_responses", "check_answers", "SHOWN", "MULTIPLE", "RANKED"]
+__all__ = ["Responses", "read_responses", "check_answers", "SHOWN"]
