@@ -49,7 +49,9 @@ def test_the_script_rewrites_the_committed_fixture_byte_for_byte(tmp_path):
     made = sorted(p.name for p in tmp_path.iterdir())
     assert made == sorted(p.name for p in RESPONSES.iterdir())
     for name in made:
-        assert (tmp_path / name).read_bytes() == (RESPONSES / name).read_bytes(), f"{name} is stale: run the script"
+        assert (tmp_path / name).read_bytes() == (RESPONSES / name).read_bytes(), (
+            f"tests/fixtures/responses/{name} is stale (it copies data/datapackage.json's metadata); "
+            "regenerate it: python tests/fixtures/make_responses.py --out tests/fixtures/responses")
 
 
 def test_the_fixture_says_it_is_invented_and_holds_no_tables():
