@@ -187,7 +187,7 @@ def glue_report(survey: Survey) -> dict[str, Any]:
         text = _md_escape(report_citation(survey, lang))
         if link.startswith("https://"):
             quoted = _md_escape(f"「{title}」")
-            target = f"[{quoted}]({link})"
+            target = f"[{quoted}](<{_md_link_target(link)}>)"
             if lang != "ja":      # the Japanese title, marked for readers and screen readers
                 target = f'<span lang="ja">{target}</span>'
             text = text.replace(quoted, target, 1)
@@ -198,7 +198,19 @@ def glue_report(survey: Survey) -> dict[str, Any]:
 
 
 def _md_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_[]()<>#" else ch for ch in text)
+    """Metadata text as Markdown/MyST that reads as the text itself: no emphasis, link, image, role, HTML or math."""
+    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in text)
+
+
+# Every ASCII punctuation CommonMark lets a backslash escape that starts markup here ({role}, $math$, ~~, | tables, &entities;)
+_MD_SPECIAL = frozenset("\\`*_[](){}<>#!$&|~")
+
+
+def _md_link_target(link: str) -> str:
+    """A link target that cannot end the link early: characters outside a plain URL percent-encoded."""
+    from urllib.parse import quote
+
+    return quote(link, safe=":/?#=&%~.-_+,;@")
 
 
 _ORIGINAL_TEXT_NOTE = {

@@ -260,3 +260,66 @@ def test_the_cache_keys_on_the_resolved_directory_not_the_name_shown(tmp_path):
     assert [t.parameters["data_dir"] for t in one] == [t.parameters["data_dir"] for t in two] == ["data"] * len(one)
     assert not {t.key for t in one} & {t.key for t in two}
     assert {t.data_dir for t in one} == {first.resolve()}
+
+
+# Markdown, a MyST role, MyST math and raw HTML, each of which would make an element or a request if not read as text.
+MARKUP = " **B** [l](https://evil.invalid/phish) ![t](https://evil.invalid/t.png) {sub}`s` $x$ <b>h</b> &lt;i&gt;"
+PLANTED = ("<strong>B</strong>", 'href="https://evil.invalid', 'src="https://evil.invalid', "<sub>s</sub>",
+           "<b>h</b>", "<i>", 'class="math')
+
+
+def test_a_report_address_that_carries_markup_is_refused(data):
+    """Issue 22 item 1: the address is glued into a Markdown link; anything but a plain https:// URL is refused."""
+    edit_package(data, lambda p: p["sources"][0].update(
+        path="https://www.nistep.go.jp/archives/32309)![t](https://evil.invalid/track.png) **BOLD**("))
+    found = problems(data)
+    assert "sources[0].path" in found and "not a plain https:// address" in found and "starting https://" in found
+
+
+def _plant_markup(package: dict) -> list[str]:
+    """Append MARKUP to every free-text metadata string the pages show (and to its English translation)."""
+    english = package.setdefault("translations", {}).setdefault("en", {})
+    planted = []
+
+    def plant(holder: dict, key: str) -> None:
+        old = holder.get(key)
+        if not isinstance(old, str) or not old:
+            return
+        holder[key] = old[:90] + MARKUP      # labels are at most 200 characters
+        if old in english:
+            english[holder[key]] = english.pop(old)[:90] + MARKUP
+        planted.append(key)
+
+    source = package["sources"][0]
+    for key in ("title", "series", "publisher", "part_used"):
+        plant(source, key)
+    for erratum in source.get("errata", []):
+        for key in ("statement", "location", "note"):
+            plant(erratum, key)
+    for key in ("population_description", "projects_since_fiscal_year_label"):
+        plant(package["survey"], key)
+    for resource in package["resources"]:
+        plant(resource, "title")
+    return planted
+
+
+@pytest.fixture(scope="module")
+def marked_up_site(tmp_path_factory) -> Path:
+    """One build for every field: a copy of data/ with markup appended to each metadata text."""
+    data = Path(shutil.copytree(REPO / "data", tmp_path_factory.mktemp("markup") / "data"))
+    planted = []
+    edit_package(data, lambda p: planted.extend(_plant_markup(p)))
+    assert {"title", "series", "statement", "note"} <= set(planted)
+    proc = run_build(data, data.parent / "_build")
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return data.parent / "_build" / "html"
+
+
+def test_markup_in_metadata_reaches_no_page_as_markup(marked_up_site):
+    """Issue 22 item 1: every page shows the planted text as text — no element, link or image the data did not mean."""
+    pages = sorted(marked_up_site.rglob("*.html"))
+    assert pages
+    shown = [p for p in pages if "evil.invalid/phish" in p.read_text(encoding="utf-8")]
+    assert shown, "the planted text is shown nowhere: the test would prove nothing"
+    found = {f"{p.relative_to(marked_up_site)}: {m}" for p in pages for m in PLANTED if m in p.read_text(encoding="utf-8")}
+    assert not found, sorted(found)[:20]
