@@ -168,6 +168,38 @@ def published_files(directory: Path | str) -> list[Path]:
     return sorted(files, key=lambda p: p.name)
 
 
+class _StrictJSONError(ValueError):
+    """JSON that parses but that the package must not hold: a non-finite number, a key written twice."""
+
+    def __init__(self, message: str, fix: str, token: str):
+        super().__init__(message)
+        self.message, self.fix, self.token = message, fix, token
+
+
+def _refuse_constant(name: str) -> float:
+    raise _StrictJSONError(f"{name} is not a number the site can print",
+                           "write a finite number (or null where a value may be absent)", name)
+
+
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Duplicate keys are refused, not last-wins (data/README.md): one of the two values would be lost unseen."""
+    seen: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in seen:
+            shown = json.dumps(key, ensure_ascii=False)
+            raise _StrictJSONError(f"the key {shown} is written twice in one object",
+                                   "keep one of the two entries (the second would silently replace the first)",
+                                   shown)
+        seen[key] = value
+    return seen
+
+
+def _line_of(text: str, token: str) -> int | None:
+    """The line where ``token`` first appears (a pointer for the author; the token may also occur earlier in a text)."""
+    at = text.find(token)
+    return text.count("\n", 0, at) + 1 if at >= 0 else None
+
+
 def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
     if not directory.exists():
@@ -188,7 +220,9 @@ def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Proble
     if text is None:
         return None, problems
     try:
-        descriptor = json.loads(text)
+        descriptor = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
+    except _StrictJSONError as exc:
+        return None, [Problem(DESCRIPTOR, exc.message, exc.fix, line=_line_of(text, exc.token))]
     except json.JSONDecodeError as exc:
         return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
                               "fix the JSON syntax at that position", line=exc.lineno)]

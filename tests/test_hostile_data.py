@@ -323,3 +323,44 @@ def test_markup_in_metadata_reaches_no_page_as_markup(marked_up_site):
     assert shown, "the planted text is shown nowhere: the test would prove nothing"
     found = {f"{p.relative_to(marked_up_site)}: {m}" for p in pages for m in PLANTED if m in p.read_text(encoding="utf-8")}
     assert not found, sorted(found)[:20]
+
+
+def _resource(package: dict, name: str) -> dict:
+    return next(r for r in package["resources"] if r["name"] == name)
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_non_finite_number_in_the_metadata_is_refused(data, constant):
+    """Issue 22 item 5: JSON's NaN/Infinity would print an empty number in a sentence."""
+    replace_in(data / "datapackage.json", '"percent": 65.0', f'"percent": {constant}')
+    found = problems(data)
+    assert f"{constant} is not a number" in found and "write a finite number" in found
+
+
+def test_a_key_written_twice_in_the_metadata_is_refused(data):
+    """Accepted item of issue 22: duplicate keys are rejected (data/README.md), not silently last-wins."""
+    replace_in(data / "datapackage.json", '"percent": 65.0,', '"percent": 65.0, "percent": 70.0,')
+    found = problems(data)
+    assert "the key \"percent\" is written twice" in found and "keep one" in found
+
+
+@pytest.mark.parametrize("change, field, expected", [
+    (lambda p: p["sources"][0]["errata"].__setitem__(0, {}), "sources[0].errata[0]", "'date' is missing"),
+    (lambda p: p["sources"][0].update(issued="April 2017"), "sources[0].issued", "YYYY-MM"),
+    (lambda p: p.update(sources=["x"]), "sources[0]", "must be an object"),
+    (lambda p: _resource(p, "fig11").update(undetermined_cells="x"), "resources[10].undetermined_cells", "must be a list"),
+    (lambda p: _resource(p, "fig12").update(derived_cells=[{"series": 5}]), "resources[11].derived_cells[0]", "'item' is missing"),
+])
+def test_metadata_the_chapters_read_is_validated_first(data, change, field, expected):
+    """Issue 22 item 12: each of these ended in a traceback inside a chapter; now validation names the field."""
+    edit_package(data, change)
+    found = problems(data)
+    assert f"field '{field}" in found and expected in found, found
+
+
+def test_a_bidi_control_in_a_label_is_refused(data):
+    """Accepted item of issue 22: a right-to-left override would make the published CSV read unlike the page."""
+    path = data / "fig01.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("国内の産学連携どちらも", "国内の\u202e産学連携どちらも", 1),
+                    encoding="utf-8")
+    assert "fig01.csv, line 2, field 'item': contains the control character U+202E" in problems(data)
