@@ -194,6 +194,34 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return seen
 
 
+MAX_JSON_DEPTH = 20             # data/datapackage.json nests 7 deep
+MAX_JSON_INTEGER = 10 ** 15
+
+
+def _unprintable_value(value: Any) -> tuple[str, str, str] | None:
+    """(what is wrong, fix, where) for the first value no check or chapter could handle, walked without recursion."""
+    stack = [(value, "", 1)]
+    while stack:
+        item, where, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            return (f"is nested more than {MAX_JSON_DEPTH} levels deep", "write it like data/datapackage.json", where)
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and abs(item) > MAX_JSON_INTEGER:
+            return ("a whole number with more than 15 digits", "write the number the report states", where)
+        texts = [item] if isinstance(item, str) else list(item) if isinstance(item, dict) else []
+        for text in texts:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                return ("contains a lone surrogate (\\ud800–\\udfff written without its pair)",
+                        "write the character itself, or both halves of its \\u escape", where)
+        children = item.items() if isinstance(item, dict) else enumerate(item) if isinstance(item, list) else ()
+        stack += [(v, f"{where}[{k}]" if isinstance(k, int) else f"{where}.{k}".lstrip("."), depth + 1)
+                  for k, v in children]
+    return None
+
+
 def _line_of(text: str, token: str) -> int | None:
     """The line where ``token`` first appears (a pointer for the author; the token may also occur earlier in a text)."""
     at = text.find(token)
@@ -228,6 +256,9 @@ def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Proble
                               "fix the JSON syntax at that position", line=exc.lineno)]
     except RecursionError:
         return None, [Problem(DESCRIPTOR, "is nested too deeply to read", "write it like data/datapackage.json")]
+    unreadable = _unprintable_value(descriptor)
+    if unreadable:
+        return None, [Problem(DESCRIPTOR, unreadable[0], unreadable[1], field=unreadable[2] or None)]
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return None, [Problem(DESCRIPTOR, "has no 'resources' list",
                               "add \"resources\": [...] with one entry per figure", field="resources")]

@@ -364,3 +364,15 @@ def test_a_bidi_control_in_a_label_is_refused(data):
     path.write_text(path.read_text(encoding="utf-8").replace("国内の産学連携どちらも", "国内の\u202e産学連携どちらも", 1),
                     encoding="utf-8")
     assert "fig01.csv, line 2, field 'item': contains the control character U+202E" in problems(data)
+
+
+@pytest.mark.parametrize("old, new, expected", [
+    ('"population": ', '"population": ' + "9" * 400 + ', "was": ', "more than 15 digits"),
+    ('"title": "アンケート', '"title": "\\ud800アンケート', "lone surrogate"),
+    ('"reported_in_prose": [', '"x": ' + "[" * 900 + "]" * 900 + ', "reported_in_prose": [', "nested more than 20 levels"),
+])
+def test_metadata_no_check_could_handle_is_a_sentence_not_a_traceback(data, old, new, expected):
+    """Issue 22 item 12: OverflowError, UnicodeEncodeError after "is valid", RecursionError — now a sentence."""
+    replace_in(data / "datapackage.json", old, new)
+    proc = validate_cli(data)
+    assert proc.returncode != 0 and expected in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
