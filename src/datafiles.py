@@ -189,7 +189,7 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             shown = json.dumps(key, ensure_ascii=False)
             raise _StrictJSONError(f"the key {shown} is written twice in one object",
                                    "keep one of the two entries (the second would silently replace the first)",
-                                   shown)
+                                   "")      # the key's first occurrence in the file is usually another object's
         seen[key] = value
     return seen
 
@@ -225,7 +225,7 @@ def _unprintable_value(value: Any) -> tuple[str, str, str] | None:
 def _line_of(text: str, token: str) -> int | None:
     """The line where ``token`` first appears (a pointer for the author; the token may also occur earlier in a text)."""
     at = text.find(token)
-    return text.count("\n", 0, at) + 1 if at >= 0 else None
+    return text.count("\n", 0, at) + 1 if token and at >= 0 else None
 
 
 def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
