@@ -306,12 +306,11 @@ def _deps_valid(cache_dir: Path, key: str) -> bool:
 
 
 def _fold_parameter_cells(nb) -> None:
-    """Keep papermill's parameter cells in the notebook but off the reader's way on the page."""
+    """Keep papermill's parameter cells in the executed notebook but off the page (再現方法 names
+    the data directory for readers who rebuild)."""
     for cell in nb.cells:
         tags = cell.get("metadata", {}).get("tags", [])
-        if "injected-parameters" in tags and "hide-input" not in tags:
-            tags.append("hide-input")
-        if "parameters" in tags and "remove-cell" not in tags:
+        if ("parameters" in tags or "injected-parameters" in tags) and "remove-cell" not in tags:
             tags.append("remove-cell")
 
 

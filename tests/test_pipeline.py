@@ -48,18 +48,20 @@ def test_executed_notebook_has_injected_data_dir(clean_build, docname):
     # the data directory lies outside the repository: the page names it, never its absolute path
     assert f"data_dir = {json.dumps(clean_build.data_dir.name)}" in injected[0].source
     assert str(clean_build.data_dir.parent) not in json.dumps(nb)
-    # it is folded on the page, and no cell was left unexecuted
-    assert "hide-input" in injected[0].metadata["tags"]
+    # it is removed from the page (issue 21), and no cell was left unexecuted
+    assert "remove-cell" in injected[0].metadata["tags"]
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)
 
 
-def test_pages_fold_the_injected_parameters_cell(clean_build):
+def test_pages_never_show_the_parameters_cells_and_reproduce_names_the_data_directory(clean_build):
+    """Issue 21: the injected parameters cell left the pages (it was folded there before); the
+    executed notebook keeps it and 再現方法 still names the data directory, as the README promises."""
     soup = BeautifulSoup((clean_build.html / "chapters/01_method.html").read_text(encoding="utf-8"), "html.parser")
-    cells = soup.select("div.tag_injected-parameters")
-    assert len(cells) == 1 and "tag_hide-input" in cells[0]["class"]   # folded, not removed
-    assert f'data_dir = "{clean_build.data_dir.name}"' in cells[0].get_text()
-    assert not soup.select("div.tag_parameters")                        # the defaults cell is not shown
+    assert not soup.select("div.tag_injected-parameters") and not soup.select("div.tag_parameters")
+    assert 'data_dir = "' not in soup.get_text()
+    reproduce = (clean_build.html / "chapters/reproduce.html").read_text(encoding="utf-8")
+    assert clean_build.data_dir.name in BeautifulSoup(reproduce, "html.parser").get_text()
 
 
 def test_no_page_or_download_shows_the_absolute_data_path(clean_build):
