@@ -75,7 +75,7 @@ TEXT: dict[str, dict[str, str]] = {
     "en": {
         "unknown": "unknown", "item": "Answer", "series": "Series", "level": "Rating", "count": "Responses",
         "percent": "Share", "note": "Note", "original": "Original (Japanese)",
-        "share_axis": "Share (%)", "bars_axis": "Share of responding institutions (%, multiple answers)",
+        "share_axis": "Share (%)", "bars_axis": "Share of responding institutions (%, multiple answers allowed)",
         "rating_axis": "Share (%): negative answers to the left, positive to the right", "axis_n": ", {n}",
         "n_suffix": " (n={n})", "series_n": "{series}: n={n}", "n_join": "; ",
         "share_kind": "Horizontal bar chart of the shares of a single-choice question",
