@@ -210,7 +210,7 @@ def resources_html(survey: Survey, lang: str = "ja"):
             f"<tr><th>資源名</th><td><code>{stem}</code></td></tr>"
             f"<tr><th>設問形式</th><td>{qtype}</td></tr>"
             f"<tr><th>n（キャプション等の記載）</th><td>{escape(n_text)}</td></tr>"
-            + (f"<tr><th>割合の母数（percent_base）</th><td>{res.percent_base}</td></tr>" if res.percent_base else "")
+            + (f"<tr><th>割合の母数</th><td>{res.percent_base}</td></tr>" if res.percent_base else "")
             + f"<tr><th>データ</th><td>{status}</td></tr>"
             "<tr><th>列</th><td><code>series, item, level, count, n, percent</code></td></tr></table>"
             f'<details><summary>再構成の記録</summary><p class="resource-description">{escape(res.description)}</p></details>'
@@ -243,7 +243,7 @@ def _resources_markup_en(survey: Survey, lang: str) -> str:
             f"<tr><th>Resource name</th><td><code>{stem}</code></td></tr>"
             f"<tr><th>Question type</th><td>{qtype}</td></tr>"
             f"<tr><th>n (as stated in the caption etc.)</th><td>{escape(n_text)}</td></tr>"
-            + (f"<tr><th>Base of the percentages (percent_base)</th><td>{res.percent_base}</td></tr>"
+            + (f"<tr><th>Base of the percentages</th><td>{res.percent_base}</td></tr>"
                if res.percent_base else "")
             + f"<tr><th>Data</th><td>{status}</td></tr>"
             "<tr><th>Columns</th><td><code>series, item, level, count, n, percent</code></td></tr></table>"

@@ -168,13 +168,13 @@ def base_explanations(survey: Survey, figures: list[int] | None = None, lang: st
                 text = (f"全{len(counts)}行の割合は記載のn={stated}ではなく{fits}で割った値と一致する。"
                         f"図の割合は記載と異なる母数で計算されたとみられる")
                 if declared in bases:
-                    text += f"（データパッケージの percent_base={declared}に記録済み）"
+                    text += f"（データには割合の母数n={declared}として記録済み）"
             elif bases:
                 text = (f"The percentages of all {len(counts)} rows equal the counts divided by "
                         f"{' or '.join(f'n={b}' for b in bases[:5])}, not by the stated n={stated}. "
                         "The figure’s percentages appear to have been computed on a base other than the stated one")
                 if declared in bases:
-                    text += f" (recorded in the data package as percent_base={declared})"
+                    text += f" (recorded in the data as the base of the percentages, n={declared})"
             else:
                 text = _l(lang, "どの単一の母数でも全行の割合を再現できない。個別の印刷値の誤りが考えられる",
                           "No single base reproduces the percentages of all rows. "

@@ -67,12 +67,15 @@ TEXT: dict[str, dict[str, str]] = {
         "rating": "{levels}段階評価の帯グラフ（{items}）。「{positive}」の合計が最も高いのは「{item}」で{percent}。",
         "unknown_note": "不明：概要の印字からは値を決められない", "candidates": "（候補は{percents}）",
         "derived_note": "導出：{rule}",
-        "supply": "値の表を用意すれば、ここにグラフが描かれます（<a href=\"{link}\">再現方法</a>）。",
+        "missing_line": "報告書ではグラフとして掲載され、このサイトが元にした概要のテキストには値がありません"
+                        "（<a href=\"{link}\">表を用意するには</a>）。",
+        "unlabelled_line": "報告書ではグラフとして掲載され、このサイトが元にした概要のテキストでは値のラベルが失われています"
+                            "（<a href=\"{link}\">表を用意するには</a>）。",
     },
     "en": {
         "unknown": "unknown", "item": "Answer", "series": "Series", "level": "Rating", "count": "Responses",
         "percent": "Share", "note": "Note", "original": "Original (Japanese)",
-        "share_axis": "Share (%)", "bars_axis": "Share of responding institutions (%, multiple answers)",
+        "share_axis": "Share (%)", "bars_axis": "Share of responding institutions (%, multiple answers allowed)",
         "rating_axis": "Share (%): negative answers to the left, positive to the right", "axis_n": ", {n}",
         "n_suffix": " (n={n})", "series_n": "{series}: n={n}", "n_join": "; ",
         "share_kind": "Horizontal bar chart of the shares of a single-choice question",
@@ -86,8 +89,10 @@ TEXT: dict[str, dict[str, str]] = {
                    "{positive} is highest for \u201c{item}\u201d, at {percent}."),
         "unknown_note": "unknown: the values printed in the summary do not determine this value",
         "candidates": " (candidates: {percents})", "derived_note": "derived: {rule}",
-        "supply": (" If a table of its values is supplied, the chart will be drawn here "
-                   "(see <a href=\"{link}\">How to reproduce this site</a>)."),
+        "missing_line": ("A graphic in the report; its values are not in the summary text this site was transcribed "
+                         "from (<a href=\"{link}\">supplying a table</a>)."),
+        "unlabelled_line": ("A graphic in the report; its values lost their labels in the summary text this site was "
+                            "transcribed from (<a href=\"{link}\">supplying a table</a>)."),
     },
 }
 #: Where an English chart's rows keep their original Japanese labels (the English CSV's extra columns).
@@ -622,12 +627,12 @@ class NotPublished:
     reason: str
     facts: list[dict[str, Any]] = field(default_factory=list)
     lang: str = "ja"
+    unlabelled: bool = False
 
     def _repr_html_(self) -> str:
-        from html import escape
-
-        supply = _words(self.lang)["supply"].format(link=SUPPLY_TABLE_LINK)
-        return f'<div class="not-published" role="note"><p>{escape(self.reason)}{supply}</p></div>'
+        # One short line and a link: how to supply a table is explained once, on 再現方法.
+        line = _words(self.lang)["unlabelled_line" if self.unlabelled else "missing_line"]
+        return f'<div class="not-published" role="note"><p>{line.format(link=SUPPLY_TABLE_LINK)}</p></div>'
 
 
 
@@ -649,7 +654,8 @@ def figure_chart(survey: Survey, number: int, lang: str = "ja",
     table = annotated_table(survey, number, lang) if table is None else table
     if table is None:
         reason = missing_values_text(unlabelled=bool(res.published_sequence), lang=lang)
-        return NotPublished(number, i18n.tr(res.title, lang), reason, res.prose_facts, lang)
+        return NotPublished(number, i18n.tr(res.title, lang), reason, res.prose_facts, lang,
+                            unlabelled=bool(res.published_sequence))
     options = {"levels": res.levels or list(dict.fromkeys(table["level"]))} if spec.kind == RATING else {}
     return BUILDERS[spec.kind](table, number=number, lang=lang, **options)
 

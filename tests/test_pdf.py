@@ -303,3 +303,31 @@ def test_a_stale_pdf_is_not_linked(printed, clean_build, tmp_path, browser):
         assert page.locator("h1").count() and page.locator(".pdf-edition-link").count() == 0
         assert not visit.console_errors
         page.context.close()
+
+
+#: Fewest lines of text a page may hold, unless it is the last one (a page break left almost empty).
+MIN_LINES_PER_PAGE = 3
+#: The printer's page-number footer ("4 / 65"), which every page has and which is not the page's text.
+PAGE_FOOTER = re.compile(r"^\s*\d+\s*/\s*\d+\s*$")
+
+
+def near_empty_pages(pdf: PdfReader, minimum: int = MIN_LINES_PER_PAGE) -> dict[int, list[str]]:
+    """Pages (1-based) before the last that hold fewer than ``minimum`` non-blank lines of text, with those lines."""
+    thin = {}
+    for number, page in enumerate(pdf.pages[:-1], start=1):
+        lines = [line for line in (page.extract_text() or "").splitlines() if line.strip() and not PAGE_FOOTER.match(line)]
+        if len(lines) < minimum:
+            thin[number] = lines
+    return thin
+
+
+def test_the_near_empty_page_check_counts_lines(readers):
+    # the check can fail: demanding more lines than any page holds flags every page but the last
+    pdf = readers["ja"]
+    assert len(near_empty_pages(pdf, minimum=10_000)) == len(pdf.pages) - 1
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_no_near_empty_page_before_the_last(readers, lang):
+    thin = near_empty_pages(readers[lang])
+    assert not thin, f"{lang} PDF: pages with under {MIN_LINES_PER_PAGE} lines: {thin}"
