@@ -102,9 +102,10 @@ def stage_static(stages: list[Path]) -> None:
     for stage in stages:
         render.write_site_static(stage / "_static", stage.parent / "vendor")
     # last: the font keeps the characters of everything staged above, static files included
-    glyphs = render.glyphs_used([f for stage in stages for f in render.book_text_files(stage)])
+    files = [f for stage in stages for f in render.book_text_files(stage)]
+    glyphs, bold_glyphs = render.glyphs_used(files), render.bold_glyphs_used(files)
     for stage in stages:
-        render.write_web_font(stage / "_static", stage.parent / "vendor", glyphs)
+        render.write_web_font(stage / "_static", stage.parent / "vendor", glyphs, bold_glyphs)
 
 
 def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:

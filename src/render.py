@@ -18,6 +18,7 @@ import importlib.util
 import io
 import json
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
@@ -32,6 +33,8 @@ RENDERER = "book"
 FONT_FAMILY = "Noto Sans JP"
 FONT_FILE = "NotoSansJP-Regular.otf"
 WEB_FONT_PATH = "fonts/NotoSansJP-Regular-subset.woff2"   # relative to _static; named in book.css
+#: The bold face (Noto Sans CJK JP Bold: Japanese glyph forms) declared as Noto Sans JP weight 700 in book.css.
+BOLD_WEB_FONT_PATH = "fonts/NotoSansJP-Bold-subset.woff2"
 PNG_SCALE = 2
 #: Width (px) of a figure's SVG/PNG download; on the page a chart takes its column's width.
 EXPORT_WIDTH = 640
@@ -332,13 +335,37 @@ def glyphs_used(files: Iterable[Path]) -> str:
     return "".join(sorted(c for c in chars if c.isprintable()))
 
 
-def font_subset(glyphs: str, cache_dir: Path) -> Path:
-    """WOFF2 of Noto Sans JP cut down to ``glyphs``, cached by the glyph set and the font's version."""
+#: Markdown that draws bold: headings (also in a notebook's JSON lines) and **strong** spans.
+_BOLD_MARKUP = re.compile(r'(?m)^[ \t]*"?(#{1,6} [^"\n]*)|\*\*(.+?)\*\*')
+
+
+def bold_glyphs_used(files: Iterable[Path]) -> str:
+    """Sorted distinct characters drawn bold: ASCII and those of headings and **strong** text in
+    ``files``. Kept small on purpose (each bold CJK glyph is ~0.2 kB); any other bold character
+    falls back to the reader's fonts."""
+    chars = {chr(c) for c in range(0x20, 0x7F)}
+    for path in files:
+        if path.suffix in (".md", ".ipynb"):
+            for match in _BOLD_MARKUP.finditer(path.read_text(encoding="utf-8-sig", errors="ignore")):
+                chars |= set(match.group(1) or match.group(2))
+    return "".join(sorted(c for c in chars if c.isprintable()))
+
+
+def bold_font_file() -> Path:
+    """The pip-installed Noto Sans CJK JP Bold OTF (SIL Open Font License 1.1)."""
+    import noto_cjk_sans_jp_bold
+
+    return Path(str(noto_cjk_sans_jp_bold.FONT_PATH))
+
+
+def font_subset(glyphs: str, cache_dir: Path, bold: bool = False) -> Path:
+    """WOFF2 of Noto Sans JP (or its bold face) cut down to ``glyphs``, cached by the glyph set and the fonts' versions."""
     from .fonts import subset_font
 
-    source = font_dir() / FONT_FILE
-    key = hashlib.sha256((_drawing_versions() + glyphs).encode("utf-8")).hexdigest()[:16]
-    path = cache_dir / f"NotoSansJP-Regular-{key}.woff2"
+    source = bold_font_file() if bold else font_dir() / FONT_FILE
+    weight = f"Bold {importlib.metadata.version('noto-cjk-sans-jp-bold')}" if bold else "Regular"
+    key = hashlib.sha256((_drawing_versions() + weight + glyphs).encode("utf-8")).hexdigest()[:16]
+    path = cache_dir / f"NotoSansJP-{'Bold' if bold else 'Regular'}-{key}.woff2"
     if not path.exists():
         cache_dir.mkdir(parents=True, exist_ok=True)
         # CFF hints add bytes; browsers rasterise CJK well without them
@@ -359,10 +386,15 @@ def write_site_static(static_dir: Path, cache_dir: Path) -> None:
             _copy_if_changed(path, static_dir / path.relative_to(STATIC_SRC))
 
 
-def write_web_font(static_dir: Path, cache_dir: Path, glyphs: str) -> None:
-    """The web font cut down to ``glyphs`` (``glyphs_used`` of everything staged, static files included)."""
-    web_font = static_dir / WEB_FONT_PATH
-    _copy_if_changed(font_subset(glyphs, cache_dir), web_font)
-    for old in web_font.parent.iterdir():   # a previous build's font (another subset, or the whole OTF)
-        if old.suffix in (".otf", ".woff2") and old != web_font:
+def write_web_font(static_dir: Path, cache_dir: Path, glyphs: str, bold_glyphs: str) -> None:
+    """The web fonts: the regular face cut down to ``glyphs`` (``glyphs_used`` of everything staged,
+    static files included), the bold face to ``bold_glyphs`` (``bold_glyphs_used``)."""
+    fonts = {static_dir / WEB_FONT_PATH: font_subset(glyphs, cache_dir),
+             static_dir / BOLD_WEB_FONT_PATH: font_subset(bold_glyphs, cache_dir, bold=True)}
+    for target, subset in fonts.items():
+        _copy_if_changed(subset, target)
+    bold_licence = importlib.metadata.distribution("noto-cjk-sans-jp-bold").read_text("licenses/LICENSE") or ""
+    write_if_changed(static_dir / "fonts" / "OFL-NotoSansCJKjp-Bold.txt", bold_licence.encode("utf-8"))
+    for old in (static_dir / WEB_FONT_PATH).parent.iterdir():   # a previous build's font (another subset, or the whole OTF)
+        if old.suffix in (".otf", ".woff2") and old not in fonts:
             old.unlink()
