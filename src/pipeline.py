@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 
 from .datafiles import DataError
-from .execute import BuildError, REPO, discard_workers
+from .execute import BuildError, REPO, _pause, discard_workers
 from .i18n import EDITIONS_ENV
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
@@ -280,9 +280,11 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     start_workers(jobs)               # they start while the data are validated and the chapters planned
     target = build_dir / "html"
     recover(target)
+    validated = _data_digests(data_dir)       # the bytes validation reads (checked again after it, and at staging)
     problems = validate_directory(data_dir, requirements=[book_problems])
     if problems:
         raise DataError(problems, display_data_dir(data_dir))
+    _same_data(validated, _data_digests(data_dir), "while it was validated")
     data_dir = data_dir.resolve()
     shown = display_data_dir(data_dir)
     untranslated = missing_translations(data_dir)
@@ -297,8 +299,11 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     results = run_tasks(tasks, jobs, log)
     if any(r.executed for r in results):
         log(f"execute: {lap():.1f} s")
+    _pause("stage")
     for lang in EDITIONS:         # one execution, one staged book per edition (src/i18n.py)
         stage_book(root, tasks, stage_dir(build_dir, lang), data_dir, lang)
+        _same_data(validated, _staged_digests(stage_dir(build_dir, lang), validated), "after it was validated")
+    _same_data(validated, _data_digests(data_dir), "while the chapters ran")
     stage_static([stage_dir(build_dir, lang) for lang in EDITIONS])
     digest = site_digest(build_dir)
     log(f"stage: {lap():.1f} s")
@@ -325,6 +330,39 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     _write_atomically(record_file, json.dumps(record, ensure_ascii=False, indent=1))
     log(f"done in {time.perf_counter() - started:.1f} s ({len(executed)} chapter(s) executed): {target / 'index.html'}")
     return target
+
+
+def _data_digests(data_dir: Path) -> dict[str, str]:
+    """File name → sha256 of every data file the site publishes (read in chunks; an unreadable one by its reason)."""
+    from .datafiles import published_files
+
+    digests = {}
+    for path in published_files(data_dir):
+        try:
+            with open(path, "rb") as fh:
+                digests[path.name] = hashlib.file_digest(fh, "sha256").hexdigest()
+        except OSError as exc:
+            digests[path.name] = f"unreadable {exc.errno}"
+    return digests
+
+
+def _staged_digests(stage: Path, names) -> dict[str, str]:
+    """sha256 of the data files a staged book will publish (those named in ``names``)."""
+    from . import layout
+
+    found = {}
+    for name in names:
+        path = stage / layout.DATA / name
+        found[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+    return found
+
+
+def _same_data(validated: dict[str, str], now: dict[str, str], when: str) -> None:
+    """Fail when a data file is not the one validated: the site must publish the bytes that were checked."""
+    changed = sorted(n for n in validated.keys() | now.keys() if validated.get(n) != now.get(n))
+    if changed:
+        raise BuildError(f"data file(s) {', '.join(changed)} changed {when}; nothing was published from them. "
+                         "Build again once the data stop changing.")
 
 
 def _interrupt(signum, frame) -> None:

@@ -179,3 +179,26 @@ def test_search_index_forgets_words_of_earlier_data(built, data_copy, tmp_path):
 def _search_terms(html: Path) -> dict:
     text = (html / "searchindex.js").read_text(encoding="utf-8")
     return json.loads(text[text.index("(") + 1: text.rindex(")")])["terms"]
+
+
+# --------------------------------------------------------------------------- issue 22, item 2
+
+def test_a_data_file_changed_after_the_chapters_is_never_published(built, data_copy, tmp_path):
+    """Between the chapters and staging a table is replaced: the build fails naming it, the old site stays."""
+    other = shutil.copytree(data_copy, tmp_path / "other-data")
+    before = tree_hashes(built / "html")
+    proc = start_build(other, built, BOOK_TEST_PAUSE="stage=8")
+    log = built.parent / "build.log"
+    try:
+        wait_until(lambda: "[test] paused at stage" in log.read_text(), timeout=300)
+        table = other / "fig12.csv"
+        table.write_text(table.read_text(encoding="utf-8") + '=HYPERLINK("https://evil.invalid"),1,1\n',
+                         encoding="utf-8")
+        _, err = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            proc.communicate(timeout=30)
+    assert proc.returncode == 1, err
+    assert "fig12.csv changed after it was validated" in err and "Build again" in err
+    assert tree_hashes(built / "html") == before
