@@ -295,7 +295,7 @@ def _deps_valid(cache_dir: Path, key: str) -> bool:
     meta = cache_dir / "deps.json"
     if not meta.exists() or not (cache_dir / "notebook.ipynb").exists():
         return False
-    record = json.loads(meta.read_text(encoding="utf-8"))
+    record = read_record(meta)
     if record.get("key") != key:
         return False
     for path, digest in record.get("files", {}).items():
@@ -487,11 +487,42 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
     return tasks
 
 
+#: What each field of a build record (last-build.json, a chapter's deps.json) must be, when present.
+_RECORD_FIELDS = {
+    "timings": lambda v: isinstance(v, dict) and all(isinstance(x, (int, float)) for x in v.values()),
+    "outputs": lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v),
+    "files": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+    "missing_translations": lambda v: isinstance(v, dict) and all(isinstance(x, list) for x in v.values()),
+    "chapters": lambda v: isinstance(v, int),
+    **{name: lambda v: isinstance(v, str) for name in ("key", "published", "inputs_digest", "data_digest",
+                                                        "stage_digest")},
+}
+_NOTICED: set[Path] = set()
+
+
 def read_record(record_file: Path) -> dict:
+    """A build record; a missing one is empty, and so is an unreadable or malformed one, said in one
+    line: what it recorded is rebuilt, instead of every later build failing until it is deleted."""
     try:
-        return json.loads(record_file.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        record = json.loads(record_file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
         return {}
+    except (OSError, ValueError, RecursionError) as exc:
+        return _unreadable_record(record_file, f"it is not valid JSON ({type(exc).__name__})")
+    if not isinstance(record, dict):
+        return _unreadable_record(record_file, f"it holds a JSON {type(record).__name__}, not an object")
+    wrong = [name for name, ok in _RECORD_FIELDS.items() if name in record and not ok(record[name])]
+    if wrong:
+        return _unreadable_record(record_file, f"its field(s) {', '.join(wrong)} have the wrong type")
+    return record
+
+
+def _unreadable_record(record_file: Path, why: str) -> dict:
+    if record_file not in _NOTICED:
+        _NOTICED.add(record_file)
+        print(f"note: build record {record_file} is unusable ({why}); treated as absent, "
+              "so what it recorded is rebuilt", file=sys.stderr, flush=True)
+    return {}
 
 
 def _last_seconds(task: Task) -> float:

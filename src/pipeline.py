@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 
 from .datafiles import DataError
-from .execute import BuildError, REPO, _pause, discard_workers
+from .execute import BuildError, REPO, _pause, discard_workers, read_record
 from .i18n import EDITIONS_ENV
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
@@ -87,7 +87,7 @@ def build(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool = 
     try:
         base = _inputs_base(root, data_dir, build_dir)
         record_file = build_dir / RECORD
-        last = _read_json(record_file)
+        last = read_record(record_file)
         if _unchanged(last, inputs_digest(root, data_dir, build_dir, base), build_dir):
             return _keep(last, record_file, build_dir, log, started)
         if INPUTS_KEY in last:      # from here on the record no longer vouches for the site (until this build ends)
@@ -108,13 +108,6 @@ RECORD = "last-build.json"
 #: The record's hash of every input of the build that produced the published site (see `inputs_digest`).
 INPUTS_KEY = "inputs_digest"
 _SKIPPED_PARTS = {"__pycache__", ".ipynb_checkpoints"}
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _files_under(directory: Path) -> list[Path]:
@@ -176,7 +169,7 @@ def inputs_digest(root: Path, data_dir: Path, build_dir: Path, base: str | None 
     h = hashlib.sha256((base or _inputs_base(root, data_dir, build_dir)).encode())
     read = {}
     for deps in sorted((build_dir / "cache").glob("*/deps.json")):     # what each chapter read
-        read.update(_read_json(deps).get("files", {}))
+        read.update(read_record(deps).get("files", {}))
     for name, digest in sorted(read.items()):
         if not recorded:
             try:

@@ -202,3 +202,31 @@ def test_a_data_file_changed_after_the_chapters_is_never_published(built, data_c
     assert proc.returncode == 1, err
     assert "fig12.csv changed after it was validated" in err and "Build again" in err
     assert tree_hashes(built / "html") == before
+
+
+# --------------------------------------------------------------------------- issue 22, item 11
+
+@pytest.mark.parametrize("text", ["[]", "null", '{"timings": 5}', '{"outputs": 5}', '{"timings": {"x": "a"}}',
+                                  '{"files": {"a": 1}', '{"key": ['])
+def test_an_unusable_build_record_reads_as_absent_in_one_line(tmp_path, capsys, text):
+    from src.execute import read_record
+
+    record = tmp_path / "last-build.json"
+    record.write_text(text, encoding="utf-8")
+    assert read_record(record) == {}
+    assert read_record(record) == {}
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "treated as absent" in err and str(record) in err
+
+
+def test_builds_go_on_after_their_records_are_corrupted(built, data_copy):
+    """A record of the wrong shape and a truncated deps.json: the build rebuilds what they recorded, says so."""
+    (built / "last-build.json").write_text('{"timings": 5, "outputs": 5}', encoding="utf-8")
+    deps = sorted((built / "cache").glob("*/deps.json"))[0]
+    deps.write_text(deps.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    proc = run_build(data_copy, built)
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("treated as absent") == 2, proc.stderr
+    record = json.loads((built / "last-build.json").read_text(encoding="utf-8"))
+    assert record["executed"] == [deps.parent.name.replace("__", "/")]   # only the chapter whose record broke
