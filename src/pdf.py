@@ -53,6 +53,7 @@ COVER_TEXT = {"ja": {"subtitle": "PDF版", "contents": "目次"},
 STYLESHEET = Path(__file__).resolve().parent / "pdf.css"
 PAGE = "pdf.html"                   # the rewritten page, next to the singlehtml output (its _static/ resolves)
 PRINT_FONT = "NotoSansJP-print.ttf"  # print_font(): written next to PAGE
+PRINT_BOLD_FONT = "NotoSansJP-Bold-print.ttf"   # print_font(bold=True): the same for the bold face
 CHART_TIMEOUT_MS = 120_000
 FOOTER = ('<div style="width:100%;font-size:8pt;color:#444;text-align:center;">'
           '<span class="pageNumber"></span> / <span class="totalPages"></span></div>')
@@ -206,15 +207,18 @@ def _document(soup, main, lang: str) -> str:
             f"<title>{html.escape(soup.title.string if soup.title else '')}</title>{styles}"
             f'<link rel="stylesheet" href="{STYLESHEET.name}">'
             # same family and descriptors as book.css's rule, declared later: this one wins
-            f'<style>@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{PRINT_FONT}") format("truetype"); }}</style>'
+            f'<style>@font-face {{ font-family: "{FONT_FAMILY}"; src: url("{PRINT_FONT}") format("truetype"); }}'
+            f'@font-face {{ font-family: "{FONT_FAMILY}"; font-weight: 600 900; '
+            f'src: url("{PRINT_BOLD_FONT}") format("truetype"); }}</style>'
             f'{bundle or ""}</head>'
             f"<body>{main}</body></html>\n")
 
 
 # --------------------------------------------------------------------------- building
 
-def print_font(text: str) -> bytes:
-    """Noto Sans JP cut down to the characters of ``text`` and converted to TrueType outlines.
+def print_font(text: str, bold: bool = False) -> bytes:
+    """Noto Sans JP (``bold``: its bold face, Noto Sans CJK JP Bold) cut down to the characters
+    of ``text`` and converted to TrueType outlines.
 
     Chromium embeds a CFF (.otf) web font as a Type 3 font, and its text maps some kanji
     to look-alike Kangxi radicals (目 → ⽬), which breaks search and copy in the PDF. The
@@ -226,9 +230,9 @@ def print_font(text: str) -> bytes:
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
-    from .render import FONT_FILE, font_dir
+    from .render import FONT_FILE, bold_font_file, font_dir
 
-    font = TTFont(font_dir() / FONT_FILE)
+    font = TTFont(bold_font_file() if bold else font_dir() / FONT_FILE)
     options = subset.Options()
     options.layout_features = ["*"]
     options.name_IDs = ["*"]
@@ -386,6 +390,7 @@ def _print_edition(build_dir: Path, lang: str, stage: Path, digest: str, pages: 
                       title, lang)
     page.write_text(text, encoding="utf-8")
     (single / PRINT_FONT).write_bytes(print_font(text))
+    (single / PRINT_BOLD_FONT).write_bytes(print_font(text, bold=True))
     out = pdf_dir(build_dir)
     out.mkdir(parents=True, exist_ok=True)
     name = PDF_NAMES[lang]
