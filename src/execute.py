@@ -531,10 +531,15 @@ def _last_seconds(task: Task) -> float:
     return float(timings.get(task.docname, 0))
 
 
+def stale_tasks(tasks: list[Task]) -> list[Task]:
+    """The chapters whose cached run no longer matches their inputs: those a build executes."""
+    return [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
+
+
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:
     """Execute the chapters whose cache is stale, in parallel; every failure is reported."""
     remove_unfinished_runs(tasks)                   # from an interrupted build
-    todo = [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
+    todo = stale_tasks(tasks)
     todo.sort(key=lambda t: -_last_seconds(t))       # longest first: shortest wall time on few cores
     results = [Result(t.docname, 0.0, False) for t in tasks if t not in todo]
     log(f"chapters: {len(tasks)} in the book, {len(todo)} to execute, {len(results)} unchanged (cached)")

@@ -256,7 +256,8 @@ def missing_translations(data_dir: Path) -> dict[str, list[str]]:
 def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet: bool, log, outcome: "Outcome",
                   started: float, inputs_base: str) -> Path:
     from . import changes
-    from .execute import display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks, start_workers
+    from .execute import (display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks, stale_tasks,
+                          start_workers)
     from .figures import book_problems
     from .i18n import EDITIONS, SOURCE
     from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
@@ -270,7 +271,9 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         return seconds
 
     _chapters_import_src()            # before the workers start: they import `src` from here
-    start_workers(jobs)               # they start while the data are validated and the chapters planned
+    tasks = plan_tasks(root, build_dir, data_dir.resolve())
+    if to_run := len(stale_tasks(tasks)):   # they start while the data are validated: no more than chapters to run
+        start_workers(min(jobs, to_run))
     target = build_dir / "html"
     recover(target)
     validated = _data_digests(data_dir)       # the bytes validation reads (checked again after it, and at staging)
@@ -286,7 +289,6 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         if texts:
             log(_untranslated_line(lang, texts))
     link_data_dir(build_dir, data_dir, shown)
-    tasks = plan_tasks(root, build_dir, data_dir)
     _start_sphinx_template()          # it imports Sphinx while the chapters run
     glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)

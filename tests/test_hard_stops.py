@@ -9,6 +9,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -16,7 +17,7 @@ import pytest
 
 from src import pipeline
 
-from conftest import alive, descendants, run_build, start_build, tree_hashes, wait_until
+from conftest import REPO, alive, descendants, run_build, start_build, tree_hashes, wait_until
 
 
 @pytest.fixture
@@ -230,3 +231,42 @@ def test_builds_go_on_after_their_records_are_corrupted(built, data_copy):
     assert proc.stderr.count("treated as absent") == 2, proc.stderr
     record = json.loads((built / "last-build.json").read_text(encoding="utf-8"))
     assert record["executed"] == [deps.parent.name.replace("__", "/")]   # only the chapter whose record broke
+
+
+# --------------------------------------------------------------------------- issue 22, item 13
+
+def _pool_workers(pid: int) -> int:
+    """The build's chapter workers alive now (spawned multiprocessing children)."""
+    count = 0
+    for child in descendants(pid):
+        try:
+            if b"multiprocessing.spawn" in Path(f"/proc/{child}/cmdline").read_bytes():
+                count += 1
+        except OSError:
+            pass
+    return count
+
+
+def test_no_more_workers_than_chapters_to_run(built, data_copy):
+    """--jobs 8 with one table edited: as many workers as chapters that read it, not eight (each ~100 MB)."""
+    table = data_copy.parent / "one-edit" / "data"
+    shutil.copytree(data_copy, table)
+    proc_record = json.loads((built / "last-build.json").read_text(encoding="utf-8"))
+    assert proc_record["chapters"] > 2
+    run_build(table, built)          # the copy under a new name runs every chapter once
+    fig = table / "fig15.csv"        # the edit of tests/test_rebuild.py: customs paperwork 57 → 70 of 104
+    old_row = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
+    fig.write_text(fig.read_text(encoding="utf-8").replace(old_row, old_row.replace(",57,104,54.8", ",70,104,67.3")),
+                   encoding="utf-8")
+    cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(table), "--build-dir", str(built),
+           "--jobs", "8"]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    most = 0
+    while proc.poll() is None:
+        most = max(most, _pool_workers(proc.pid))
+        time.sleep(0.05)
+    out, err = proc.communicate()
+    assert proc.returncode == 0, err
+    executed = json.loads((built / "last-build.json").read_text(encoding="utf-8"))["executed"]
+    assert 1 <= len(executed) < proc_record["chapters"], executed
+    assert 1 <= most <= len(executed), (most, executed, out)
