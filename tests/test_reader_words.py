@@ -47,28 +47,3 @@ def test_reader_pages_name_no_fields_or_tools(clean_build, name, lang):
     found = build_words((root / "chapters" / f"{name}.html").read_text(encoding="utf-8"))
     assert not found, f"{name} ({lang}): {found[:6]}"
 
-
-JAPANESE = r"[\u3040-\u30ff\u3400-\u9fff\uff01-\uff5e]"
-SPACE_IN_JAPANESE = re.compile(f"{JAPANESE} +{JAPANESE}")
-
-
-def spaces_in_japanese(html: str) -> list[str]:
-    """ASCII spaces between two Japanese characters in the page's text (Japanese is written without them)."""
-    soup = BeautifulSoup(html, "html.parser")
-    for tag in soup.select("script, style"):
-        tag.decompose()
-    text = soup.get_text("")
-    return [text[max(0, m.start() - 12):m.end() + 12] for m in SPACE_IN_JAPANESE.finditer(text)]
-
-
-def test_the_space_check_finds_a_space_between_japanese_characters():
-    assert spaces_in_japanese("<p>注記がないため 単一回答とした</p>")
-    assert not spaces_in_japanese("<p>全7行で回答数/439 (n=439)</p>")
-
-
-@pytest.mark.parametrize("lang", ["ja", "en"])
-@pytest.mark.parametrize("name", PAGES)
-def test_no_ascii_space_between_japanese_characters(clean_build, name, lang):
-    root = clean_build.html if lang == "ja" else clean_build.html / "en"
-    found = spaces_in_japanese((root / "chapters" / f"{name}.html").read_text(encoding="utf-8"))
-    assert not found, f"{name} ({lang}): {found[:6]}"
