@@ -32,7 +32,7 @@ from types import SimpleNamespace
 
 
 from .datafiles import DataError
-from .execute import BuildError, REPO, _pause, discard_workers, read_record
+from .execute import BuildError, REPO, _pause, discard_workers, read_record, sha256_file
 from .i18n import EDITIONS_ENV
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
@@ -140,7 +140,7 @@ def _data_entries(data_dir: Path, add) -> None:
             path = resolved
         try:
             if path.is_file() and stat.S_ISREG(path.stat().st_mode):
-                add(path.read_bytes())
+                add(sha256_file(path))
         except OSError as exc:
             add("unreadable", exc.errno)
 
@@ -173,7 +173,7 @@ def inputs_digest(root: Path, data_dir: Path, build_dir: Path, base: str | None 
     for name, digest in sorted(read.items()):
         if not recorded:
             try:
-                digest = hashlib.sha256(Path(name).read_bytes()).hexdigest()
+                digest = sha256_file(Path(name))
             except OSError as exc:
                 digest = f"unreadable {exc.errno}"
         h.update(f"{name}\0{digest}\0".encode("utf-8", "surrogateescape"))
@@ -199,7 +199,7 @@ def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
     files += [REPO / name for name in ("requirements.txt", "requirements-lock.txt")]
     for path in files:
         try:
-            add(path, path.read_bytes())
+            add(path, sha256_file(path))
         except OSError as exc:
             add(path, "unreadable", exc.errno)
     add(*_installed_distributions())
@@ -334,8 +334,7 @@ def _data_digests(data_dir: Path) -> dict[str, str]:
     digests = {}
     for path in published_files(data_dir):
         try:
-            with open(path, "rb") as fh:
-                digests[path.name] = hashlib.file_digest(fh, "sha256").hexdigest()
+            digests[path.name] = sha256_file(path)
         except OSError as exc:
             digests[path.name] = f"unreadable {exc.errno}"
     return digests
@@ -348,7 +347,7 @@ def _staged_digests(stage: Path, names) -> dict[str, str]:
     found = {}
     for name in names:
         path = stage / layout.DATA / name
-        found[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "missing"
+        found[name] = sha256_file(path) if path.is_file() else "missing"
     return found
 
 

@@ -181,6 +181,27 @@ def test_an_oversized_file_is_refused_before_reading(data):
     assert f"is {MAX_FILE_BYTES + 1:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes" in problems(data)
 
 
+def test_an_oversized_file_is_hashed_without_reading_it_whole(data, tmp_path):
+    # Issue 22 item 13: the build hashed every data file with read_bytes() before the size check refused it (1.07 GB RSS
+    # for a 1 GB file). Not a speed target: whether hashing streams is a yes/no property, seen in the peak allocation.
+    import tracemalloc
+
+    from src import pipeline
+    from src.changes import data_digest
+
+    size = 64 * 1024 * 1024
+    with open(data / "fig12.csv", "ab") as fh:
+        fh.truncate(size)
+    tracemalloc.start()
+    try:
+        pipeline.inputs_digest(REPO, data, tmp_path / "build")
+        data_digest(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < size // 8, f"hashing the data directory allocated {peak:,} bytes for a {size:,}-byte file"
+
+
 def test_datapackage_json_as_a_directory_is_a_message(data):
     (data / "datapackage.json").unlink()
     (data / "datapackage.json").mkdir()
