@@ -392,6 +392,7 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
                                     "denominator as \"percent_base\" in datapackage.json)", int(rec.line), "percent"))
     levels = res.levels
     for series, group in frame.groupby("series", sort=False):
+        problems += _stated_n_problems(fname, res, series, group)
         qtype = res.series_type(series)
         if qtype == "single_choice":
             problems += _sum_problems(fname, group, f"series '{series}'" if series else "the figure", check_counts=True)
@@ -404,6 +405,20 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
             for item, rows in group.groupby("item", sort=False):
                 problems += _sum_problems(fname, rows, f"item '{item}'", check_counts=False)
     return problems
+
+
+def _stated_n_problems(fname: str, res: Resource, series: str, rows: pd.DataFrame) -> list[Problem]:
+    """A row whose n is not the n datapackage.json states for its series (the caption's n) contradicts the caption."""
+    stated = res.n.get(series)
+    if stated is None or isinstance(stated, bool) or not isinstance(stated, int):
+        return []
+    for rec in rows.itertuples():
+        if rec.n is not None and not pd.isna(rec.n) and int(rec.n) != stated:
+            where = f"series '{series}'" if series else "the figure"
+            return [Problem(fname, f"n {int(rec.n)} disagrees with the n {stated} that datapackage.json states for "
+                            f"{where} (the caption's n)", "correct this row's n, or the resource's \"n\" in "
+                            "datapackage.json if the caption says otherwise", int(rec.line), "n")]
+    return []
 
 
 def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bool) -> list[Problem]:

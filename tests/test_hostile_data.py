@@ -397,3 +397,15 @@ def test_metadata_no_check_could_handle_is_a_sentence_not_a_traceback(data, old,
     replace_in(data / "datapackage.json", old, new)
     proc = validate_cli(data)
     assert proc.returncode != 0 and expected in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("figure, series, stated, found", [("fig12", "", 110, 108), ("fig11", "ライセンシング", 105, 106)])
+def test_a_stated_n_that_disagrees_with_the_table_is_an_error(data, figure, series, stated, found):
+    # Issue 22 item 6: the caption printed the metadata's n while every row of the table said another one
+    def change(package):
+        next(r for r in package["resources"] if r["name"] == figure)["n"][series] = stated
+
+    edit_package(data, change)
+    where = f"series '{series}'" if series else "the figure"
+    assert f"{figure}.csv, line " in problems(data)
+    assert f"n {found} disagrees with the n {stated} that datapackage.json states for {where}" in problems(data)
