@@ -24,10 +24,19 @@ class ClaimError(AssertionError):
 
 
 def _top(survey: Survey, figure: int, k: int, series_index: int | None = None) -> list[str]:
-    """The k leading answer labels of a figure (or of its n-th series)."""
+    """The k leading answer labels of a figure (or of its n-th series).
+
+    Where a tie crosses the k-th place, the answers tied there do not lead: their places are "" (a label no
+    finding matches), so a sentence saying that one answer leads fails on a tie instead of naming the one that
+    happens to come first in the report's order.
+    """
     table = survey.table(figure)
     series = None if series_index is None else list(dict.fromkeys(table["series"]))[series_index]
-    return ranked(table, series)["item"].head(k).tolist()
+    rows = ranked(table, series)
+    shares, labels = rows["_p"].tolist(), rows["item"].tolist()
+    if len(shares) > k and shares[k - 1] == shares[k]:
+        labels = [label for label, share in zip(labels, shares) if share > shares[k]]
+    return (labels[:k] + [""] * k)[:k]
 
 
 def _all_contain(items: list[str], *words: str) -> bool:

@@ -31,6 +31,20 @@ def test_a_contradicted_finding_stops_with_its_wording(tmp_path):
     assert CLAIMS["needs_seeds_match_leads"].text not in str(err.value)
 
 
+def test_a_finding_that_one_answer_leads_fails_on_a_tie(tmp_path):
+    # Issue 22 item 6: with 常勤職員 made up to tie 確保していない (58 of 108 each) and listed after it, the prose
+    # read "the most frequent answer is 確保していない, 53.7 %, followed by 常勤職員, 53.7 %" and the finding held
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    csv = data / "fig12.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert ",常勤職員,,31,108,28.7\n" in text
+    csv.write_text(text.replace(",常勤職員,,31,108,28.7\n", "") + ",常勤職員,,58,108,53.7\n", encoding="utf-8")
+    with pytest.raises(ClaimError) as err:
+        check_claims(load_survey(data), ["no_staff_leads"])
+    assert CLAIMS["no_staff_leads"].text in str(err.value)
+
+
 def _with_fig15(tmp_path, changes: dict[str, str]):
     """A copy of the data with made-up counts in fig15.csv (``changes``: row as printed → row as made up)."""
     data = tmp_path / "data"
