@@ -391,6 +391,7 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
                                     f"= {expected}", "correct the percent or the count (or declare the report's real "
                                     "denominator as \"percent_base\" in datapackage.json)", int(rec.line), "percent"))
     levels = res.levels
+    problems += _series_problems(fname, res, frame)
     for series, group in frame.groupby("series", sort=False):
         problems += _stated_n_problems(fname, res, series, group)
         qtype = res.series_type(series)
@@ -404,6 +405,28 @@ def _table_consistency_problems(res: Resource, fname: str, frame: pd.DataFrame) 
                                                 f"use one of: {', '.join(levels)}", int(rec.line), "level"))
             for item, rows in group.groupby("item", sort=False):
                 problems += _sum_problems(fname, rows, f"item '{item}'", check_counts=False)
+    return problems
+
+
+def _series_problems(fname: str, res: Resource, frame: pd.DataFrame) -> list[Problem]:
+    """The table's series must be the ones the metadata's ``n`` names: the chapters and captions show each of those
+    (figure 11 with one series of two stopped inside its chapter)."""
+    named = list(res.n)
+    if not named:
+        return []
+    problems = []
+    found = dict(zip(frame["series"], frame["line"]))
+    for series, line in found.items():
+        if series not in named:
+            problems.append(Problem(fname, f"series '{series}' is not one of the series datapackage.json's n names "
+                                    f"({', '.join(repr(s) for s in named)})", "correct the series label, or add the "
+                                    "series to the resource's \"n\" in datapackage.json", int(line), "series"))
+    for series in named:
+        if series not in found:
+            what = f"series '{series}'" if series else "the figure's single series (an empty series cell)"
+            problems.append(Problem(fname, f"has no rows of {what}, which datapackage.json's n names",
+                                    "add that series' rows, or remove it from the resource's \"n\" in "
+                                    "datapackage.json", field="series"))
     return problems
 
 

@@ -409,3 +409,17 @@ def test_a_stated_n_that_disagrees_with_the_table_is_an_error(data, figure, seri
     where = f"series '{series}'" if series else "the figure"
     assert f"{figure}.csv, line " in problems(data)
     assert f"n {found} disagrees with the n {stated} that datapackage.json states for {where}" in problems(data)
+
+
+def test_figure_11_with_one_series_is_a_validation_message(data):
+    # Issue 22 item 12: with the licensing rows gone, validation passed and the chapter stopped with an IndexError
+    csv_path = data / "fig11.csv"
+    lines = csv_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    csv_path.write_text("".join(line for line in lines if not line.startswith("ライセンシング,")), encoding="utf-8")
+    assert "fig11.csv, field 'series': has no rows of series 'ライセンシング', which datapackage.json's n names" in problems(data)
+
+
+def test_a_series_the_metadata_does_not_name_is_a_validation_message(data):
+    replace_in(data / "fig12.csv", ",常勤職員,", "教員,常勤職員,")
+    assert "fig12.csv, line 2" in problems(data)
+    assert "series '教員' is not one of the series datapackage.json's n names ('')" in problems(data)
