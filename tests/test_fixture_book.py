@@ -30,7 +30,7 @@ def fixture_book(tmp_path_factory, data_copy):
     package = json.loads((data / "datapackage.json").read_text(encoding="utf-8"))
     fig05 = package["resources"][4]
     fig05.pop("data")
-    fig05.update(path="fig05.csv", published=True)
+    fig05.update(path="fig05.csv", published=True, n={"": 100})     # the made-up table's base, as an author would state it
     (data / "fig12.csv").rename(data / "table_12.csv")        # a table need not be named after its resource
     next(r for r in package["resources"] if r["name"] == "fig12")["path"] = "table_12.csv"
     (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
