@@ -89,6 +89,14 @@ def decode_text(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
         return None, [Problem(path.name, what, _ENCODING_FIX, line=raw[:exc.start].count(b"\n") + 1)]
 
 
+def link_target(path: Path) -> Path | None:
+    """Where a path leads after every symlink, or None for a loop of links."""
+    try:
+        return path.resolve()
+    except RuntimeError:        # Python 3.11 raises this, not OSError, for a loop of links
+        return None
+
+
 def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
     """``directory/name`` if it names an entry directly inside ``directory``, else why not.
 
@@ -104,7 +112,12 @@ def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
     if len(pure.parts) != 1:
         return None, f"'{name}' is in a subdirectory; the book reads files directly inside the data directory"
     path = directory / pure.name
-    if path.is_symlink() and path.resolve().parent != directory.resolve():
+    if not path.is_symlink():
+        return path, None
+    target = link_target(path)
+    if target is None:
+        return None, f"'{name}' is a symbolic link that leads back to itself (a loop)"
+    if target.parent != directory.resolve():
         return None, f"'{name}' is a symbolic link to a file outside the data directory"
     return path, None
 

@@ -23,7 +23,7 @@ import pandas as pd
 from .i18n import SOURCE, has_japanese
 from .shares import percent_of, round_half_up
 from .datafiles import (DESCRIPTOR, DataError, Problem, confined_path, decode_text, read_descriptor,
-                        read_regular_file, record_read)
+                        link_target, read_regular_file, record_read)
 
 
 COLUMNS = ("series", "item", "level", "count", "n", "percent")
@@ -45,6 +45,8 @@ MAX_LABEL = 200
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+LABEL_COLUMNS = ("series", "item", "level")
+MAX_DIGITS = 15                 # a float holds 15 significant digits exactly; no count of 793 institutions needs more
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 
 
@@ -235,6 +237,9 @@ def _number(text: str, *, integer: bool) -> tuple[float | int | None, str | None
         return None, None
     if not _PLAIN_NUMBER.match(text):
         return None, _number_error(text)
+    digits = sum(ch.isdigit() for ch in text)
+    if digits > MAX_DIGITS:
+        return None, f"'{text[:12]}…' has {digits} digits; no count, n or percent needs more than {MAX_DIGITS}"
     value = float(text)
     if text.startswith("-") and value == 0:
         return None, f"'{text}' has a minus sign"
@@ -332,7 +337,7 @@ def _cell_text_problems(fname: str, lineno: int, raw: dict[str, str]) -> list[Pr
     problems = []
     for col, cell in raw.items():
         text = cell.strip()
-        formula = cell[:1] in ("\t", "\r") or col in ("series", "item", "level") and text[:1] in FORMULA_START
+        formula = cell[:1] in ("\t", "\r") or col in LABEL_COLUMNS and text[:1] in FORMULA_START
         control = _CONTROL.search(cell)
         if formula:
             problems.append(Problem(fname, f"begins with {cell.lstrip(' ')[:1]!r}: a spreadsheet opening the CSV download "
@@ -341,7 +346,7 @@ def _cell_text_problems(fname: str, lineno: int, raw: dict[str, str]) -> list[Pr
         elif control:
             problems.append(Problem(fname, f"contains the control character U+{ord(control.group()):04X}",
                                     "remove it: labels are one line of plain text", lineno, col))
-        if len(text) > MAX_LABEL:
+        if len(text) > MAX_LABEL and col in LABEL_COLUMNS:      # a number that long gets its own message
             problems.append(Problem(fname, f"is {len(text):,} characters long; the limit is {MAX_LABEL}",
                                     "shorten the label", lineno, col))
     return problems
@@ -503,10 +508,10 @@ def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resour
             continue
         seen.add(res.name)
         resources.append(res)
-    listed = {(directory / str(raw["path"])).resolve() for raw in descriptor["resources"]
+    listed = {link_target(directory / str(raw["path"])) for raw in descriptor["resources"]
               if isinstance(raw, dict) and "path" in raw}
     for csv_path in sorted(p for p in directory.iterdir() if p.suffix.lower() == ".csv"):
-        if csv_path.resolve() in listed:
+        if link_target(csv_path) in listed:
             continue
         stem = csv_path.stem
         unpublished = next((r for r in resources if r.name == stem and not r.published), None)

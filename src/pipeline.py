@@ -31,7 +31,7 @@ from pathlib import Path
 from types import SimpleNamespace
 
 
-from .datafiles import DataError
+from .datafiles import DataError, link_target
 from .execute import BuildError, REPO, _pause, discard_workers, read_record, sha256_file
 from .i18n import EDITIONS_ENV
 
@@ -134,8 +134,8 @@ def _data_entries(data_dir: Path, add) -> None:
         add("data", entry.name, mode)
         if entry.is_symlink():
             add(os.readlink(path))
-            resolved = path.resolve()
-            if directory not in resolved.parents:
+            resolved = link_target(path)
+            if resolved is None or directory not in resolved.parents:
                 continue
             path = resolved
         try:

@@ -423,3 +423,29 @@ def test_a_series_the_metadata_does_not_name_is_a_validation_message(data):
     replace_in(data / "fig12.csv", ",常勤職員,", "教員,常勤職員,")
     assert "fig12.csv, line 2" in problems(data)
     assert "series '教員' is not one of the series datapackage.json's n names ('')" in problems(data)
+
+
+@pytest.mark.parametrize("field", ["count", "n", "percent"])
+def test_a_400_digit_number_in_a_table_is_a_sentence(data, field):
+    # Issue 22 item 12: OverflowError (count, n) and decimal.InvalidOperation (percent) escaped validation
+    path = data / "fig12.csv"
+    rows = list(csv.DictReader(path.open(encoding="utf-8")))
+    rows[0][field] = "9" * 400
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert f"fig12.csv, line 2, field '{field}': '999999999999…' has 400 digits" in problems(data)
+
+
+@pytest.mark.parametrize("links", [{"fig12.csv": "fig12.csv"}, {"fig12.csv": "other.csv", "other.csv": "fig12.csv"}])
+def test_a_symlink_loop_is_a_sentence_in_validate_and_build(data, tmp_path, links):
+    # Issue 22 item 12: pathlib raised RuntimeError("Symlink loop") from validation and from the input digest
+    (data / "fig12.csv").unlink()
+    for name, target in links.items():
+        os.symlink(target, data / name)
+    expected = "'fig12.csv' is a symbolic link that leads back to itself (a loop)"
+    proc = validate_cli(data)
+    assert proc.returncode == 1 and expected in proc.stderr and "Traceback" not in proc.stderr
+    build = run_build(data, tmp_path / "build")
+    assert build.returncode == 1 and expected in build.stdout + build.stderr and "Traceback" not in build.stderr
