@@ -337,7 +337,8 @@ def build_pdf(build_dir: Path, quiet: bool = False, log=print) -> dict[str, Path
     Then publish the site again with the PDFs linked, in the pipeline's atomic switch.
     """
     from .pipeline import _lock
-    from .publish import PDF_SUFFIX, Outcome, publish, published_digest, site_digest
+    from .publish import Outcome, publish, site_digest
+    from .sites import PDF_SUFFIX, published_digest
 
     lock = _lock(build_dir)
     try:

@@ -34,10 +34,11 @@ from types import SimpleNamespace
 from .datafiles import DataError, link_target
 from .execute import BuildError, REPO, _pause, discard_workers, read_record, sha256_file
 from .i18n import EDITIONS_ENV
+from .sites import SITES, is_intact, published_digest
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
 # when a build has work to do: a no-op build decides from content hashes alone (`_unchanged`).
-_LAZY = {"Outcome": "publish", "PublishError": "publish", "SITES": "publish", "publish": "publish"}
+_LAZY = {"Outcome": "publish", "PublishError": "publish", "publish": "publish"}
 
 
 def __getattr__(name: str):
@@ -207,7 +208,7 @@ def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
 
 
 def _unchanged(last: dict, inputs: str, build_dir: Path) -> bool:
-    """Whether the published site is the build of exactly these inputs, and is still there."""
+    """Whether the published site is the build of exactly these inputs, and is still there as published."""
     if last.get(INPUTS_KEY) != inputs:
         return False
     target = build_dir / "html"
@@ -215,7 +216,7 @@ def _unchanged(last: dict, inputs: str, build_dir: Path) -> bool:
         shown = os.readlink(target)
     except OSError:
         return False
-    return (shown == last.get("published") and (target / "index.html").is_file()
+    return (shown == last.get("published") and is_intact(target.parent / shown)
             and all(Path(p).exists() for p in last.get("outputs", [])))
 
 
@@ -260,7 +261,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
                           start_workers)
     from .figures import book_problems
     from .i18n import EDITIONS, SOURCE
-    from .publish import publish, published_digest, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
+    from .publish import publish, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
     from .validate import validate_directory
 
     step = [time.perf_counter()]

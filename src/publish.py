@@ -22,14 +22,13 @@ from .datafiles import data_file_bytes, published_files
 from .edition import add_to_site, fresh_pdfs
 from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
 from .i18n import EDITIONS, SOURCE, edition_notebook
+from .sites import PDF_SUFFIX, SITES, current_version, is_intact, published_digest, record_tree
 
 #: Where each edition is published inside the site ("" = the root).
 EDITION_PREFIX = {"ja": "", "en": "en"}
 EDITIONS_FILE = Path("chapters") / "editions.yml"
 
 
-SITES = "sites"           # BUILD_DIR/sites/<digest>: published versions; BUILD_DIR/html links to one
-PDF_SUFFIX = "-pdf"       # BUILD_DIR/sites/<digest>-pdf: the same pages, carrying each edition's PDF printed from them (src/pdf.py)
 
 
 @dataclass
@@ -277,13 +276,6 @@ def _drop_empty_search_terms(index_file: Path) -> None:
     render.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
 
 
-def published_digest(target: Path) -> str | None:
-    """The stage digest of the site ``target`` shows (None: no site, or not one of ours)."""
-    if not target.is_symlink() or not target.is_dir():
-        return None
-    return Path(os.readlink(target)).name.removesuffix(PDF_SUFFIX)
-
-
 class PublishError(BuildError):
     """Publishing failed before the switch: the previous site is still the published one."""
 
@@ -303,10 +295,11 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome, editions: d
     version = sites / (digest + PDF_SUFFIX if pdfs else digest)
     partial = sites / f".{version.name}.partial"
     sites.mkdir(exist_ok=True)
+    current = current_version(target)
     for leftover in (version, partial):
-        if leftover.exists() and leftover != _current(target):
+        if leftover.exists() and leftover != current:
             shutil.rmtree(leftover)
-    if not version.exists():
+    if not (version.exists() and is_intact(version)):
         try:
             _pause("publish-copy")
             shutil.copytree(html, partial, copy_function=_copy_or_stop)
@@ -314,12 +307,26 @@ def publish(html: Path, target: Path, digest: str, outcome: Outcome, editions: d
                 shutil.copytree(site, partial / EDITION_PREFIX[lang], copy_function=_copy_or_stop)
             for lang, pdf in pdfs.items():
                 add_to_site(partial / EDITION_PREFIX[lang], pdf)
-            partial.rename(version)
+            _replace_version(partial, version)
+            record_tree(version, keep=current)
         except (OSError, _CopyFailed) as exc:
             shutil.rmtree(partial, ignore_errors=True)
             raise PublishError(_disk_message(getattr(exc, "error", exc), target)) from None
     _switch(target, version, outcome)
     remove_stale_versions(target)
+
+
+def _replace_version(partial: Path, version: Path) -> None:
+    """Put a complete copy in place; a damaged version of the same name (the one shown) goes aside first,
+    so the link is without a target only between two renames."""
+    if version.exists():
+        damaged = version.with_name(f".{version.name}.damaged")
+        shutil.rmtree(damaged, ignore_errors=True)
+        version.rename(damaged)
+        partial.rename(version)
+        shutil.rmtree(damaged, ignore_errors=True)
+    else:
+        partial.rename(version)
 
 
 class _CopyFailed(Exception):
@@ -335,10 +342,6 @@ def _copy_or_stop(src: str, dst: str) -> None:
         shutil.copy2(src, dst)
     except OSError as exc:
         raise _CopyFailed(exc) from None
-
-
-def _current(target: Path) -> Path | None:
-    return (target.parent / os.readlink(target)) if target.is_symlink() else None
 
 
 def _disk_message(exc: OSError, target: Path) -> str:
@@ -367,7 +370,7 @@ def _switch(target: Path, version: Path, outcome: Outcome) -> None:
 
 def remove_stale_versions(target: Path) -> None:
     """Delete what interrupted builds left: unpublished versions, partial copies, the old layout."""
-    current = _current(target)
+    current = current_version(target)
     sites = target.parent / SITES
     for path in sites.iterdir() if sites.is_dir() else []:
         if current is None or path.name != current.name:

@@ -125,3 +125,16 @@ def test_noop_takes_the_fast_path_and_any_change_the_full_one(clean_build, tmp_p
     proc = run_build(data, build_dir)
     assert proc.returncode == 0, proc.stderr
     assert FAST not in proc.stdout and (build_dir / "html" / "index.html").is_file()
+
+    # a damaged site (a page deleted under html/) is rebuilt, not kept: by the no-op check, and with the record
+    # gone, by the "nothing changed since the published site" check (issue 22 item 7)
+    page = build_dir / "html" / "chapters" / "02_status.html"
+    for lose_record in (False, True):
+        page.unlink()
+        if lose_record:
+            (build_dir / "last-build.json").unlink()
+        proc = run_build(data, build_dir)
+        assert proc.returncode == 0, proc.stderr
+        assert FAST not in proc.stdout and "nothing changed since the published site" not in proc.stdout
+        assert page.is_file(), f"the deleted page was not restored (record deleted: {lose_record})"
+    assert FAST in run_build(data, build_dir).stdout
