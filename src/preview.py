@@ -182,20 +182,21 @@ def _locked_out_by(build_dir: Path, our_build: int, holder_before: int | None) -
 
 
 def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie does not)."""
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped by its parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:         # another user's process: it exists
+        pass
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return not Path("/proc").is_dir()
+    except OSError:
+        return True
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """Stop a build as Ctrl-C stops ``make book`` (SIGTERM: it cleans up after itself); kill it after 10 s."""
     if proc.returncode is None:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -287,16 +288,9 @@ def _shown(path: Path) -> str:
 
 
 async def stop_build(state: PreviewState) -> None:
-    """Stop a running build as Ctrl-C stops ``make book``: it cleans up after itself."""
-    proc = state.build_proc
-    if proc is None or proc.returncode is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(proc.wait(), timeout=10)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
+    """Stop the running build, if any (`_stop`)."""
+    if state.build_proc is not None:
+        await _stop(state.build_proc)
 
 
 def overlay_html(message: str) -> str:
