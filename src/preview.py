@@ -13,14 +13,20 @@ Run ``make preview`` (``DATA=dir``, ``PORT=n``) or ``python -m src.pipeline prev
   server tells every open page to reload.
 - **Errors**: while the last build failed (bad data, failing chapter, Sphinx warning), every
   HTML page — the last good site, still served — carries an overlay with the build's message
-  (file, line and field, or chapter and cell). The next good build clears it.
+  (file, line and field, or chapter and cell). The next good build clears it. A build that
+  found another build running in the build directory is run again when that one ends. If the
+  watcher itself ever fails, the terminal and every page say so (no more rebuilds until restart).
+- **Ranges**: a ``Range`` request gets the file's own bytes (no reload script, no overlay), so
+  the body is what ``Content-Range`` names.
 """
 from __future__ import annotations
 
 import asyncio
 import html
+import os
 import signal
 import sys
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +36,8 @@ RELOAD_PATH = "/websocket-reload"
 #: Editor and tool droppings that must not trigger a rebuild.
 IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".git", "_build"}
 IGNORED_SUFFIXES = (".pyc", ".swp", ".swx", ".tmp", "~")
+#: Bytes of one line of build output shown in the terminal; the rest of a longer line is counted, not shown.
+ECHO_LINE_BYTES = 4000
 
 
 @dataclass
@@ -45,6 +53,7 @@ class PreviewState:
     build_proc: asyncio.subprocess.Process | None = None
     ready: asyncio.subprocess.Process | None = None    # the next build, started and waiting (`_ready_build`)
     clients: set[asyncio.Queue] = field(default_factory=set)
+    locked_out_by: int | None = None    # the process whose build held the lock when ours failed: build again when it ends
 
     @property
     def html(self) -> Path:
@@ -61,6 +70,20 @@ def is_relevant_change(_change, path: str) -> bool:
     """False for caches, editor swap files and build output."""
     p = Path(path)
     return not (IGNORED_PARTS & set(p.parts) or p.name.startswith(".#") or p.name.endswith(IGNORED_SUFFIXES))
+
+
+def change_filter(state: PreviewState):
+    """`is_relevant_change`, and False inside the build directory wherever it lies (even inside the data
+    directory: each build would otherwise trigger the next)."""
+    build_dir, data_dir = state.build_dir.resolve(), state.data_dir.resolve()
+    # A data directory inside the build directory is still watched (only it, not the build's output).
+    guard = not (data_dir == build_dir or build_dir in data_dir.parents)
+
+    def relevant(change, path: str) -> bool:
+        p = Path(path)
+        return is_relevant_change(change, path) and not (guard and (p == build_dir or build_dir in p.parents))
+
+    return relevant
 
 
 def build_command(state: PreviewState) -> list[str]:
@@ -101,6 +124,8 @@ async def rebuild(state: PreviewState, reason: str, changed: list[str] | None = 
     """Run one build; remember its error (or clear it) and tell the open pages to reload."""
     print(f"preview: {reason} — rebuilding", flush=True)
     state.building = True
+    state.locked_out_by = None
+    holder_before = lock_holder(state.build_dir)
     if state.ready is not None and (state.ready.returncode is not None or needs_fresh_process(changed or [])):
         await discard_ready(state)
     if state.ready is not None:
@@ -119,6 +144,7 @@ async def rebuild(state: PreviewState, reason: str, changed: list[str] | None = 
     finally:
         state.build_proc = None
         state.building = False
+        await _stop(proc)        # only if reading its output failed: no build left running unwatched
     message = stderr.decode(errors="replace").strip()
     if code == 0:
         state.error = None
@@ -126,18 +152,110 @@ async def rebuild(state: PreviewState, reason: str, changed: list[str] | None = 
         state.error = message or f"the build stopped with exit status {code}"
         print(message, file=sys.stderr, flush=True)
         print("preview: the last good site stays served; the pages show the error until it is fixed", flush=True)
+        state.locked_out_by = _locked_out_by(state.build_dir, proc.pid, holder_before)
+        if state.locked_out_by:
+            print(f"preview: another build (process {state.locked_out_by}) held the build directory; "
+                  "building again when it ends", flush=True)
     notify_pages(state)
     state.ready = await _ready_build(state)
 
 
+def lock_holder(build_dir: Path) -> int | None:
+    """The process that last took the build lock (src/pipeline.py `_lock` writes its id), without taking it."""
+    try:
+        return int((build_dir / ".lock").read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _locked_out_by(build_dir: Path, our_build: int, holder_before: int | None) -> int | None:
+    """The other build that held the lock when ours failed, or None when ours took it (or none was there).
+
+    A holder that has already ended counts too if it took the lock during our build (it ended
+    between our failure and this look); a dead holder from before is what a build that failed
+    before reaching the lock leaves, and must not be retried forever.
+    """
+    holder = lock_holder(build_dir)
+    if holder is None or holder == our_build:
+        return None
+    return holder if _alive(holder) or holder != holder_before else None
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, ended but not yet reaped by its parent, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:         # another user's process: it exists
+        pass
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    """Stop a build as Ctrl-C stops ``make book`` (SIGTERM: it cleans up after itself); kill it after 10 s."""
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), timeout=10)
+        except asyncio.TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
 async def _echo(stream: asyncio.StreamReader) -> None:
-    async for line in stream:
-        print(f"  {line.decode(errors='replace').rstrip()}", flush=True)
+    """Print the build's output line by line, however long a line is (over `ECHO_LINE_BYTES`, cut short).
+
+    Not ``async for line in stream``: a line over the stream's 64 KiB limit raises there.
+    """
+    line, cut = b"", 0
+    while chunk := await stream.read(1 << 16):
+        *ended, rest = chunk.split(b"\n")
+        for part in ended:
+            line, cut = _kept(line, cut, part)
+            _echo_line(line, cut)
+            line, cut = b"", 0
+        line, cut = _kept(line, cut, rest)
+    if line or cut:
+        _echo_line(line, cut)
+
+
+def _kept(line: bytes, cut: int, more: bytes) -> tuple[bytes, int]:
+    room = max(ECHO_LINE_BYTES - len(line), 0)
+    return line + more[:room], cut + max(len(more) - room, 0)
+
+
+def _echo_line(line: bytes, cut: int) -> None:
+    text = line.decode(errors="replace").rstrip()
+    if cut:
+        text = text.rstrip("\ufffd") + f" … ({cut} more bytes of this line not shown)"
+    print(f"  {text}", flush=True)
 
 
 def notify_pages(state: PreviewState) -> None:
     for queue in list(state.clients):
         queue.put_nowait("refresh")
+
+
+async def watch(state: PreviewState, stop: asyncio.Event) -> None:
+    """`watch_and_rebuild`; if it fails, say so in the terminal and on every page instead of dying silently."""
+    try:
+        await watch_and_rebuild(state, stop)
+    except Exception as exc:
+        report_watcher_failure(state, exc)
+
+
+def report_watcher_failure(state: PreviewState, exc: BaseException) -> None:
+    """Print the failure with its traceback and put it in the overlay of every page."""
+    traceback.print_exception(exc, file=sys.stderr)
+    message = (f"The preview stopped watching for changes ({type(exc).__name__}: {exc}). Edits are no longer "
+               "rebuilt: stop the preview (Ctrl-C) and start it again.")
+    state.error = message + (f"\n\nThe last build had failed:\n{state.error}" if state.error else "")
+    print(f"preview: {message}", file=sys.stderr, flush=True)
+    notify_pages(state)
 
 
 async def watch_and_rebuild(state: PreviewState, stop: asyncio.Event) -> None:
@@ -149,7 +267,7 @@ async def watch_and_rebuild(state: PreviewState, stop: asyncio.Event) -> None:
     started = False
     # The first (possibly empty) batch comes once the watcher is set up: building only then
     # means an edit saved during the first build is not missed.
-    async for changes in watchfiles.awatch(*paths, watch_filter=is_relevant_change, stop_event=stop,
+    async for changes in watchfiles.awatch(*paths, watch_filter=change_filter(state), stop_event=stop,
                                            rust_timeout=1000, yield_on_timeout=True):
         if not started:
             started = True
@@ -158,6 +276,8 @@ async def watch_and_rebuild(state: PreviewState, stop: asyncio.Event) -> None:
             names = sorted({_shown(Path(path)) for _, path in changes})
             await rebuild(state, "changed: " + ", ".join(names[:5]) + (" …" if len(names) > 5 else ""),
                           [path for _, path in changes])
+        elif state.locked_out_by and not _alive(state.locked_out_by):    # checked about once a second
+            await rebuild(state, f"the other build (process {state.locked_out_by}) has ended")
 
 
 def _shown(path: Path) -> str:
@@ -168,16 +288,9 @@ def _shown(path: Path) -> str:
 
 
 async def stop_build(state: PreviewState) -> None:
-    """Stop a running build as Ctrl-C stops ``make book``: it cleans up after itself."""
-    proc = state.build_proc
-    if proc is None or proc.returncode is not None:
-        return
-    proc.send_signal(signal.SIGTERM)
-    try:
-        await asyncio.wait_for(proc.wait(), timeout=10)
-    except asyncio.TimeoutError:
-        proc.kill()
-        await proc.wait()
+    """Stop the running build, if any (`_stop`)."""
+    if state.build_proc is not None:
+        await _stop(state.build_proc)
 
 
 def overlay_html(message: str) -> str:
@@ -199,11 +312,16 @@ def placeholder_page(state: PreviewState) -> str:
 
 
 class ErrorOverlayMiddleware:
-    """Adds the error overlay to HTML pages while the last build failed; no page is cached."""
+    """Adds the error overlay to HTML pages while the last build failed; no page is cached.
 
-    def __init__(self, app, state: PreviewState) -> None:
+    A ``Range`` request goes to ``raw`` (the site without the reload script and the overlay):
+    added bytes would make the body disagree with its ``Content-Range``.
+    """
+
+    def __init__(self, app, state: PreviewState, raw=None) -> None:
         self.app = app
         self.state = state
+        self.raw = raw
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
@@ -212,7 +330,8 @@ class ErrorOverlayMiddleware:
         if not self.state.html.is_dir():
             await _send_html(send, placeholder_page(self.state), 503)
             return
-        extra = overlay_html(self.state.error).encode() if self.state.error else b""
+        ranged = self.raw is not None and any(name.lower() == b"range" for name, _ in scope.get("headers", ()))
+        extra = overlay_html(self.state.error).encode() if self.state.error and not ranged else b""
         is_html = False
 
         async def send_wrapper(message) -> None:
@@ -229,7 +348,7 @@ class ErrorOverlayMiddleware:
                 message["body"] += extra
             await send(message)
 
-        await self.app(scope, receive, send_wrapper)
+        await (self.raw if ranged else self.app)(scope, receive, send_wrapper)
 
 
 async def _send_html(send, page: str, status: int) -> None:
@@ -241,7 +360,7 @@ async def _send_html(send, page: str, status: int) -> None:
 
 
 def create_app(state: PreviewState, port: int):
-    """The ASGI app: the site, the reload websocket and the two middlewares."""
+    """The ASGI app: the site, the reload websocket and the two middlewares (which a ``Range`` request skips)."""
     from contextlib import asynccontextmanager
 
     from sphinx_autobuild.middleware import JavascriptInjectorMiddleware
@@ -273,7 +392,7 @@ def create_app(state: PreviewState, port: int):
     @asynccontextmanager
     async def lifespan(_app):
         stop = asyncio.Event()
-        task = asyncio.create_task(watch_and_rebuild(state, stop))
+        task = asyncio.create_task(watch(state, stop))
         try:
             yield
         finally:
@@ -290,8 +409,8 @@ def create_app(state: PreviewState, port: int):
     site = StaticFiles(directory=state.html, html=True, check_dir=False, follow_symlink=True)
     return Starlette(
         routes=[WebSocketRoute(RELOAD_PATH, reload_socket), Mount("/", app=site)],
-        middleware=[Middleware(JavascriptInjectorMiddleware, ws_url=f"127.0.0.1:{port}"),
-                    Middleware(ErrorOverlayMiddleware, state=state)],
+        middleware=[Middleware(ErrorOverlayMiddleware, state=state, raw=site),
+                    Middleware(JavascriptInjectorMiddleware, ws_url=f"127.0.0.1:{port}")],
         lifespan=lifespan,
     )
 
