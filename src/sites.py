@@ -40,7 +40,8 @@ def _read_trees(build_dir: Path) -> dict[str, str]:
 def record_tree(version: Path, keep: Path | None = None) -> None:
     """Record the files digest of ``version`` (and keep the record of ``keep``, the version now shown)."""
     build_dir = version.parent.parent
-    trees = {name: digest for name, digest in _read_trees(build_dir).items() if keep and name == keep.name}
+    recorded = _read_trees(build_dir)
+    trees = {keep.name: recorded[keep.name]} if keep is not None and keep.name in recorded else {}
     trees[version.name] = files_digest(version)
     tmp = build_dir / f".{TREES}.tmp"
     tmp.write_text(json.dumps(trees, indent=1), encoding="utf-8")

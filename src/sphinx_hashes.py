@@ -8,11 +8,12 @@ source bytes differ from those it was last read from — the content hashes the 
 """
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+
+from .execute import sha256_file
 
 ATTRIBUTE = "source_digests"        # docname -> sha256 of the source it was last read from
 
@@ -20,8 +21,7 @@ ATTRIBUTE = "source_digests"        # docname -> sha256 of the source it was las
 def source_digest(env: BuildEnvironment, docname: str) -> str | None:
     """The sha256 of a page's source file (None if it cannot be read)."""
     try:
-        with open(env.doc2path(docname), "rb") as fh:
-            return hashlib.file_digest(fh, "sha256").hexdigest()
+        return sha256_file(env.doc2path(docname))
     except OSError:
         return None
 
