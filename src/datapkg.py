@@ -495,6 +495,48 @@ def _tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, p
     return frames, problems
 
 
+def _stated_bases(frame: pd.DataFrame) -> dict[str, int | None]:
+    """A table's series → the n its first row of that series carries (the table's own view of the caption's n)."""
+    bases: dict[str, int | None] = {}
+    for series, rows in frame.groupby("series", sort=False):
+        n = rows["n"].iloc[0]
+        bases[str(series)] = None if n is None or pd.isna(n) else int(n)
+    return bases
+
+
+def swapped_table_problems(resources: Iterable[Resource], frames: dict[str, pd.DataFrame]) -> list[Problem]:
+    """A table that carries another figure's series and n is that figure's table: say so first.
+
+    Two files swapped (or one copied over another) otherwise show as a list of percent and n
+    disagreements, or pass validation and stop later at a finding in the prose, which points the
+    author at the wrong place.  The evidence is the n that ``datapackage.json`` states for each
+    figure's series: a table whose series and n are exactly another figure's stated ones, and not
+    its own, belongs to that figure.
+    """
+    resources = list(resources)
+    stated = {res.name: res.n for res in resources if res.n and all(isinstance(v, int) for v in res.n.values())}
+    problems = []
+    for res in resources:
+        frame = frames.get(res.name)
+        if frame is None or frame.empty or not res.path:
+            continue
+        bases = _stated_bases(frame)
+        if bases == stated.get(res.name):
+            continue
+        owners = [other for other in resources if other.name != res.name and stated.get(other.name) == bases]
+        if len(owners) != 1:
+            continue
+        other = owners[0]
+        shown = ", ".join(f"n={n}" if not s else f"'{s}' n={n}" for s, n in bases.items())
+        problems.append(Problem(
+            res.path.name, f"looks like figure {other.figure}'s table, not figure {res.figure}'s: its series and n "
+            f"({shown}) are the ones datapackage.json states for figure {other.figure} (resource '{other.name}')",
+            f"check that resource '{res.name}' points at figure {res.figure}'s file and that the two figures' files "
+            f"were not swapped or copied over each other; the problems listed after this follow from it",
+            field="n"))
+    return problems
+
+
 def _resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resource], list[Problem]]:
     resources, problems, seen = [], [], set()
     for i, raw in enumerate(descriptor["resources"]):

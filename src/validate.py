@@ -16,7 +16,8 @@ from typing import Any, Callable, Iterable
 
 
 from .datafiles import DESCRIPTOR, README, Problem, confined_path, read_descriptor, read_regular_file
-from .datapkg import LABEL, MAX_LABEL, _CONTROL, Resource, _frame_labels, _resources, _tables, reader_text_kinds
+from .datapkg import (LABEL, MAX_LABEL, _CONTROL, Resource, _frame_labels, _resources, _tables, reader_text_kinds,
+                      swapped_table_problems)
 
 
 SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
@@ -128,7 +129,9 @@ def validate_directory(directory: Path | str, requirements: Iterable[Requirement
     frames, table_problems = _tables(directory, resources)
     required = [p for check in requirements for p in check(descriptor, resources)]
     translated = translation_problems(descriptor, resources, frames)
-    return problems + schema + translated + res_problems + _readme_problems(directory) + required + table_problems
+    swapped = swapped_table_problems(resources, frames)
+    return (problems + schema + translated + res_problems + _readme_problems(directory) + required + swapped
+            + table_problems)
 
 
 def translation_problems(descriptor: dict[str, Any], resources: Iterable[Resource],

@@ -449,3 +449,24 @@ def test_a_symlink_loop_is_a_sentence_in_validate_and_build(data, tmp_path, link
     assert proc.returncode == 1 and expected in proc.stderr and "Traceback" not in proc.stderr
     build = run_build(data, tmp_path / "build")
     assert build.returncode == 1 and expected in build.stdout + build.stderr and "Traceback" not in build.stderr
+
+
+@pytest.mark.parametrize("a, b", [(3, 4), (13, 14)])
+def test_swapped_tables_are_named_as_swapped_first(data, a, b):
+    # Issue 22 item 14: two figures' files swapped ended in a claims error (or a list of percent and n
+    # disagreements) that pointed the author at the prose; the files' own series and n say whose they are
+    first, second = data / f"fig{a:02d}.csv", data / f"fig{b:02d}.csv"
+    first_text = first.read_bytes()
+    first.write_bytes(second.read_bytes())
+    second.write_bytes(first_text)
+    found = [str(p) for p in validate_directory(data, requirements=[book_problems])]
+    assert found[0].startswith(f"fig{a:02d}.csv, field 'n': looks like figure {b}'s table, not figure {a}'s")
+    assert found[1].startswith(f"fig{b:02d}.csv, field 'n': looks like figure {a}'s table, not figure {b}'s")
+    assert "were not swapped" in found[0]
+
+
+def test_an_unswapped_package_says_nothing_of_swaps(data):
+    replace_in(data / "fig12.csv", ",常勤職員,,31,108,28.7", ",常勤職員,,31,109,28.4")   # a wrong n, not a swap
+    text = problems(data)
+    assert "n 109 disagrees with the n 108" in text and "looks like figure" not in text
+
