@@ -484,9 +484,17 @@ def _glossary_html_en(terms: list[dict[str, Any]]):
                 f"<tbody>{rows}</tbody></table>")
 
 
-def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None):
-    """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them."""
-    rows = ranked(table, series).head(top)
+def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None,
+                 ties: tuple[tuple[int, ...], ...] = ()):
+    """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them.
+
+    The sentence that uses them states an order: ``ties`` declares the places it states as tied
+    (e.g. ``((1, 2),)``), and the build stops when the data ties other places, or not those
+    (:func:`src.claims.check_ranking_ties`).
+    """
+    everything = ranked(table, series)
+    claims.check_ranking_ties(prefix, everything, top, ties)
+    rows = everything.head(top)
     for i, row in enumerate(rows.itertuples(), start=1):
         glue_text(f"{prefix}_top{i}_item", row.item)
         glue_percent(f"{prefix}_top{i}_pct", row.percent)
@@ -545,15 +553,27 @@ def glue_month(name: str, value: str) -> str:
     return glue_by_edition(name, lambda lang: fmt_month(value, lang))
 
 
+#: Said where the prose describes a figure whose values the data lacks (the figure's place has the longer note).
+_VALUES_NOT_IN_DATA = {
+    "ja": "この設問の値は、このサイトのデータには含まれていません（図の位置の注を参照）。",
+    "en": "Its values are not in this site’s data (see the note where the figure would be).",
+}
+
+
 def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     """Glue what the report's text says about an unpublished figure: ``{id}_item`` and ``{id}_pct``.
 
-    Also glues ``figNN_n`` when the caption states n.  Returns the facts.
+    Also glues ``figNN_n`` when the caption states n, and ``figNN_values_note``: the sentence that
+    the figure's values are not in this site's data, empty once a table is supplied.  With a
+    table, the facts must agree with it (:func:`src.claims.check_prose_facts`).  Returns the facts.
     """
     res = survey.resource(number)
+    stem = figure_spec(number).stem
     n = res.n.get("")
     if n:
-        glue_count(f"{figure_spec(number).stem}_n", n)
+        glue_count(f"{stem}_n", n)
+    claims.check_prose_facts(survey, number)
+    glue_by_edition(f"{stem}_values_note", lambda lang: "" if res.published else _VALUES_NOT_IN_DATA[lang])
     facts = res.prose_facts
     for fact in facts:
         if fact.get("item"):

@@ -15,8 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from decimal import Decimal
+
+import pandas as pd
+
 from .datapkg import Survey
-from .shares import ranked, rating_ranking
+from .shares import ranked, rating_ranking, round_half_up
 
 
 class ClaimError(AssertionError):
@@ -184,3 +188,124 @@ def check_claims(survey: Survey, names: list[str]) -> None:
                          + " / ".join(c.text for c in failed)
                          + " — the data no longer supports these statements; revise them in both editions: "
                          + " / ".join(c.wording("en") for c in failed))
+
+
+# --------------------------------------------------------------------------- the report's text against a table
+
+def _place(rows: pd.DataFrame, label: str) -> int | None:
+    """1-based place of ``label`` among ``rows`` (ranked), or None when another answer shares its share (a tie)."""
+    share = float(rows.loc[rows["item"] == label, "_p"].iloc[0])
+    if (rows["_p"] == share).sum() > 1:
+        return None
+    return 1 + int((rows["_p"] > share).sum())
+
+
+def _fact_rows(table: pd.DataFrame, item: str) -> pd.DataFrame:
+    """The rows whose answer is the fact's: the exact label, else every label that contains it."""
+    exact = table[table["item"] == item]
+    return exact if not exact.empty else table[table["item"].str.contains(item, regex=False)]
+
+
+def _fact_disagreement(table: pd.DataFrame, fact: dict, lang: str) -> str:
+    """What the table says against one fact of the report's text ("" when it agrees or cannot tell)."""
+    item = fact.get("item")
+    if not item:
+        return ""
+    rows = _fact_rows(table, item)
+    if rows.empty:
+        return (f"表に「{item}」の行がありません" if lang == "ja" else
+                f"the table has no row for “{item}”")
+    found = []
+    for row in rows.itertuples():
+        ranking = ranked(table, row.series)
+        place = _place(ranking, row.item) if row.item in set(ranking["item"]) else None
+        pct = None if row.percent is None or pd.isna(row.percent) else row.percent
+        rank_ok = fact.get("rank") is None or place == fact["rank"]
+        pct_ok = fact.get("percent") is None or pct is None or (
+            round_half_up(pct) == round_half_up(Decimal(str(fact["percent"]))))
+        count_ok = fact.get("count") is None or row.count is None or pd.isna(row.count) or int(row.count) == fact["count"]
+        if rank_ok and pct_ok and count_ok:
+            return ""
+        where = ("同率" if place is None else f"{place}位") if lang == "ja" else (
+            "tied" if place is None else f"place {place}")
+        found.append(where if pct is None else f"{where}・{pct}％" if lang == "ja" else f"{where}, {pct}%")
+    said = []
+    if fact.get("rank") is not None:
+        said.append(f"{fact['rank']}位" if lang == "ja" else f"place {fact['rank']}")
+    if fact.get("percent") is not None:
+        said.append(f"{fact['percent']}％" if lang == "ja" else f"{fact['percent']}%")
+    if fact.get("count") is not None:
+        said.append(str(fact["count"]))
+    if lang == "ja":
+        return f"「{item}」は報告書の本文では{'・'.join(said)}、表では{' / '.join(found)}"
+    return f"“{item}”: the report’s text says {', '.join(said)}; the table has {' / '.join(found)}"
+
+
+def check_prose_facts(survey: Survey, figure: int) -> None:
+    """Stop the build where a supplied table contradicts what the prose quotes from the report's text about it.
+
+    A figure without a table is described in the prose by the report's text (``prose_facts``:
+    an answer, its place, its share).  Once a table is supplied, each fact that names an answer is
+    checked against it: the answer must be in the table, at the place and with the share the text
+    gives (a tie at that place fails).  The message names the glued names of the sentences that
+    quote the fact, in both languages, as :func:`check_claims` does for findings.
+    """
+    res = survey.resource(figure)
+    if not res.published:
+        return
+    table = survey.table(figure)
+    wrong = [(fact, _fact_disagreement(table, fact, "ja"), _fact_disagreement(table, fact, "en"))
+             for fact in res.prose_facts]
+    wrong = [w for w in wrong if w[1]]
+    if not wrong:
+        return
+    file = res.path.name
+    names = ", ".join(f"{fact['id']}_item/_pct" for fact, _, _ in wrong)
+    raise ClaimError(
+        f"概要図表{figure}の表（{file}）が、本文が報告書の本文から引いている記述と食い違います。"
+        f"これらを使う文（{names}）を両版とも見直すか、表を確かめてください: "
+        + " / ".join(ja for _, ja, _ in wrong)
+        + f" — the table of Summary Figure {figure} ({file}) contradicts what the chapter quotes from the report’s "
+        f"text; revise the sentences that use {names} in both editions, or check the table: "
+        + " / ".join(en for _, _, en in wrong))
+
+
+# --------------------------------------------------------------------------- ties in a ranking the prose states
+
+def _tied_pairs(shares: list[float], upto: int) -> set[tuple[int, int]]:
+    """Neighbouring places (1-based) among the first ``upto`` whose shares print the same (one decimal)."""
+    return {(i, i + 1) for i in range(1, min(upto, len(shares))) if shares[i - 1] == shares[i]}
+
+
+def check_ranking_ties(prefix: str, rows: pd.DataFrame, top: int, ties: tuple[tuple[int, ...], ...] = ()) -> None:
+    """Stop where the prose would order answers the data ties, or state a tie the data does not have.
+
+    A sentence built on ``{prefix}_top1_item`` … ``_top{top}_item`` names the leading ``top`` answers
+    in order.  The places it states as tied are declared beside it (``ties=((1, 2),)``); every other
+    pair of neighbouring places must differ, and so must place ``top`` and the next one (else the
+    sentence leaves out an answer level with the last one it names).
+    """
+    shares = [round_half_up(p) for p in rows["_p"].astype(float)]
+    stated = {(a, b) for group in ties for a, b in zip(sorted(group), sorted(group)[1:])}
+    found = _tied_pairs(shares, top + 1)
+    if found == stated:
+        return
+    labels = rows["item"].tolist()
+
+    def pair(i: int, j: int, lang: str) -> str:
+        if lang == "ja":
+            return f"{i}位「{labels[i - 1]}」と{j}位「{labels[j - 1]}」（{shares[i - 1]}％）"
+        return f"place {i} “{labels[i - 1]}” and place {j} “{labels[j - 1]}” ({shares[i - 1]}%)"
+
+    unstated, untrue = sorted(found - stated), sorted(stated - found)
+    ja = [f"データでは{pair(i, j, 'ja')}が同率です" for i, j in unstated]
+    ja += [f"{i}位と{j}位を同率と宣言していますが、データでは同率ではありません" for i, j in untrue]
+    en = [f"the data ties {pair(i, j, 'en')}" for i, j in unstated]
+    en += [f"places {i} and {j} are declared tied, but the data does not tie them" for i, j in untrue]
+    beyond = any(j > top for _, j in unstated)
+    fix_ja = ("述べる順位をひとつ増やす（top=…）か、" if beyond else "") + "同率を両版の文で述べ、glue_ranking の ties で宣言してください"
+    fix_en = ("glue one more place (top=…), or " if beyond else "") + (
+        "state the tie in both editions and declare it with glue_ranking’s ties")
+    raise ClaimError(f"{prefix}_top1_item… を使う文の順位がデータと合いません: " + " / ".join(ja) + f"。{fix_ja}"
+                     f" — the sentences using {prefix}_top1_item… state an order the data does not have: "
+                     + "; ".join(en) + f"; {fix_en}")

@@ -103,3 +103,47 @@ def test_every_finding_has_its_english_wording():
     assert [name for name, claim in CLAIMS.items() if not claim.en or has_japanese(claim.en)] == []
     assert CLAIMS["no_staff_leads"].wording("en") == CLAIMS["no_staff_leads"].en
     assert CLAIMS["no_staff_leads"].wording() == CLAIMS["no_staff_leads"].text
+
+
+def _fig12_with(tmp_path, row: str):
+    """A copy of the data whose fig12.csv has the made-up row ``row`` in place of 常勤職員's (31 of 108)."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO / "data", data)
+    csv = data / "fig12.csv"
+    text = csv.read_text(encoding="utf-8")
+    assert ",常勤職員,,31,108,28.7\n" in text
+    csv.write_text(text.replace(",常勤職員,,31,108,28.7\n", row), encoding="utf-8")
+    return load_survey(data).table(12)
+
+
+def test_a_ranking_sentence_does_not_order_tied_answers(tmp_path):
+    # Issue 22 item 6: with 常勤職員 made up to tie 確保していない (58 of 108 each) the prose read 「最も多い答えは
+    # 「確保していない」で53.7％、次いで「常勤職員」が53.7％」; the order it states is now checked against the data
+    from src.book import glue_ranking
+
+    tied = _fig12_with(tmp_path, ",常勤職員,,58,108,53.7\n")
+    with pytest.raises(ClaimError) as err:
+        glue_ranking("fig12", tied, top=2)
+    assert "1位「常勤職員」と2位「確保していない」（53.7％）が同率" in str(err.value)   # tied rows keep report order
+    assert "state the tie in both editions" in str(err.value)
+    rows = glue_ranking("fig12", tied, top=2, ties=((1, 2),))      # a sentence that states the tie
+    assert rows["percent"].tolist() == [53.7, 53.7]
+
+
+def test_a_tie_the_sentence_states_must_be_in_the_data():
+    from src.book import glue_ranking
+
+    with pytest.raises(ClaimError, match="declared tied, but the data does not tie them"):
+        glue_ranking("fig12", load_survey(REPO / "data").table(12), top=2, ties=((1, 2),))
+
+
+def test_a_tie_just_below_the_named_places_asks_for_one_more(tmp_path):
+    from src.book import glue_ranking
+
+    # 常勤職員 made up to 14 of 108 (13.0 %), level with place 3: "the top two" are still two, but the top three
+    # would leave out an answer as large as the third
+    tied = _fig12_with(tmp_path, ",常勤職員,,14,108,13.0\n")
+    glue_ranking("fig12", tied, top=1)
+    with pytest.raises(ClaimError, match=r"glue one more place"):
+        glue_ranking("fig12", tied, top=2)
+

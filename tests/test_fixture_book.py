@@ -13,8 +13,12 @@ from conftest import run_build
 
 SCRIPT = "<script>alert(1)</script>"
 IMG = "<img src=x onerror=\"window.__pwned=1\">"
-# Made-up table for figure 5 (the summary prints no numbers for it).
-FIG05 = "series,item,level,count,n,percent\n,架空の選択肢甲,,50,100,50.0\n,架空の選択肢乙,,30,100,30.0\n,架空の選択肢丙,,10,100,10.0\n"
+# Made-up table for figure 5 (the summary prints no numbers for it). The report's text says joint research
+# (共同研究) is the most frequent kind, and a supplied table is checked against that, so it leads here too.
+FIG05 = "series,item,level,count,n,percent\n,共同研究,,50,100,50.0\n,架空の選択肢乙,,30,100,30.0\n,架空の選択肢丙,,10,100,10.0\n"
+# Made-up table for figure 2, agreeing with the two values the report's text gives (65.0 % and 3.6 % of n 675).
+FIG02 = ("series,item,level,count,n,percent\n,国際的な産学連携を行うのに十分な体制がない,,439,675,65.0\n"
+         ",国際的な産学連携を試みたが、実施に至らなかった,,24,675,3.6\n,架空の理由（テスト用）,,212,675,31.4\n")
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +35,10 @@ def fixture_book(tmp_path_factory, data_copy):
     fig05 = package["resources"][4]
     fig05.pop("data")
     fig05.update(path="fig05.csv", published=True, n={"": 100})     # the made-up table's base, as an author would state it
+    (data / "fig02.csv").write_text(FIG02, encoding="utf-8")
+    fig02 = package["resources"][1]
+    fig02.pop("data")
+    fig02.update(path="fig02.csv", published=True)
     (data / "fig12.csv").rename(data / "table_12.csv")        # a table need not be named after its resource
     next(r for r in package["resources"] if r["name"] == "fig12")["path"] = "table_12.csv"
     (data / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -60,7 +68,7 @@ def test_labels_are_escaped_in_the_html(fixture_book):
     soup = BeautifulSoup(html, "html.parser")
     text = soup.get_text()
     assert SCRIPT in text                     # the data table and the prose show it literally
-    assert soup.select("table.figure-data") and SCRIPT in soup.select("table.figure-data")[0].get_text()
+    assert any(SCRIPT in table.get_text() for table in soup.select("table.figure-data"))   # figure 3's table
 
 
 def test_injected_labels_run_nothing_in_the_browser(browser, fixture_book):
@@ -83,11 +91,25 @@ def test_supplied_table_for_an_unpublished_figure_draws_its_chart(fixture_book):
     soup = BeautifulSoup((fixture_book / "chapters" / "04_projects.html").read_text(encoding="utf-8"), "html.parser")
     figure = soup.find(id="fig-05")
     assert figure is not None and figure.select(".vega-chart")
-    assert "架空の選択肢甲" in str(figure)             # the chart's data is the supplied table
+    assert "架空の選択肢乙" in str(figure)             # the chart's data is the supplied table
     assert not figure.select(".not-published")
     assert (fixture_book / "_static" / "figures" / "fig05.png").exists()
     other = soup.find(id="fig-06")                 # still unpublished: still the note
     assert other.select(".not-published")
+
+
+@pytest.mark.parametrize("lang, sentence", [
+    ("ja", "この設問の値は、このサイトのデータには含まれていません"),
+    ("en", "Its values are not in this site’s data"),
+])
+def test_a_supplied_table_drops_the_values_not_in_data_sentence(fixture_book, lang, sentence):
+    # Issue 22 item 4: with fig02.csv supplied, Ⅱ-2 still said the values are not in the data beside the drawn chart
+    root = fixture_book if lang == "ja" else fixture_book / "en"
+    soup = BeautifulSoup((root / "chapters" / "03_non_adopters.html").read_text(encoding="utf-8"), "html.parser")
+    assert soup.find(id="fig-02").select(".vega-chart")
+    assert sentence not in soup.get_text()
+    still = BeautifulSoup((root / "chapters" / "05_institutions.html").read_text(encoding="utf-8"), "html.parser")
+    assert sentence in still.get_text()                # figure 17 has no table: the sentence stays
 
 
 def test_withdrawn_figure_files_leave_the_site(fixture_book):

@@ -470,3 +470,39 @@ def test_an_unswapped_package_says_nothing_of_swaps(data):
     text = problems(data)
     assert "n 109 disagrees with the n 108" in text and "looks like figure" not in text
 
+
+# Made-up tables for figure 2 (the summary prints only two of its values, in its text): counts of the
+# report's n 675, written here for the tests, never in data/.
+FIG02_AGREEING = ("series,item,level,count,n,percent\n,国際的な産学連携を行うのに十分な体制がない,,439,675,65.0\n"
+                  ",国際的な産学連携を試みたが、実施に至らなかった,,24,675,3.6\n,架空の理由（テスト用）,,212,675,31.4\n")
+FIG02_CONTRADICTING = ("series,item,level,count,n,percent\n,架空の理由（テスト用）,,300,675,44.4\n"
+                       ",国際的な産学連携を行うのに十分な体制がない,,200,675,29.6\n"
+                       ",国際的な産学連携を試みたが、実施に至らなかった,,24,675,3.6\n,架空の理由その二（テスト用）,,151,675,22.4\n")
+
+
+def supply_fig02(data: Path, table: str) -> None:
+    (data / "fig02.csv").write_text(table, encoding="utf-8")
+    edit_package(data, lambda p: next(r for r in p["resources"] if r["name"] == "fig02").update(
+        path="fig02.csv", published=True) or next(r for r in p["resources"] if r["name"] == "fig02").pop("data"))
+
+
+def test_a_supplied_table_that_contradicts_the_reports_text_stops_the_build(data, tmp_path):
+    # Issue 22 item 4: a fig02.csv whose leading reason is another built with rc 0; the chart showed it leading
+    # while the landing page, Ⅱ-2 and Ⅲ said the main reason is 体制の不足 (65.0 %)
+    supply_fig02(data, FIG02_CONTRADICTING)
+    assert problems(data) == ""                  # a valid table: the contradiction is with the prose
+    proc = run_build(data, tmp_path / "_build")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == 1, output
+    assert "fig02_no_structure_item/_pct" in output                   # the sentence, by the names it uses
+    assert "表では2位" in output and "the table has place 2" in output  # what the table says, in both languages
+    assert "03_non_adopters" in output or "index" in output            # the chapter
+    assert not (tmp_path / "_build" / "html").exists()
+
+
+def test_a_supplied_table_that_agrees_with_the_reports_text_passes_the_check(data):
+    from src.claims import check_prose_facts
+    from src.datapkg import load_survey
+
+    supply_fig02(data, FIG02_AGREEING)
+    check_prose_facts(load_survey(data), 2)      # raises ClaimError on a contradiction
