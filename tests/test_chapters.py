@@ -105,3 +105,33 @@ def test_the_prose_scan_catches_typed_numbers():
     assert prose_numbers("回答は 793 機関で、13.9％が実施") == ["793 機関", "13.9％"]
     assert prose_numbers("## (3-1) In II-3, 13.9% of 793 institutions") == ["13.9%", "793 "]
     assert prose_numbers("回答は {glue:text}`responses` 機関（概要図表1）") == []
+
+
+GLUE_REF = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
+
+
+def edition_pairs(text: str, docname: str = "") -> list[tuple[dict, dict]]:
+    """Each Japanese prose cell of a chapter's source with the English cell that follows it."""
+    notebook = jupytext.reads(text, fmt="md:myst")
+    tagged = [c for c in notebook.cells if c.cell_type == "markdown" and c.metadata.get("edition")]
+    editions = [c.metadata["edition"] for c in tagged]
+    assert editions == ["ja", "en"] * (len(tagged) // 2), f"{docname}: prose cells are not in ja/en pairs: {editions}"
+    return list(zip(tagged[::2], tagged[1::2]))
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_the_two_editions_of_a_paragraph_use_the_same_glue_names(docname):
+    # Issue 23 item 6: a name glued in one edition's sentence and not the other's means the two say different
+    # things (or one shows a number the other lost)
+    for ja, en in edition_pairs((REPO / f"{docname}.md").read_text(encoding="utf-8"), docname):
+        names_ja, names_en = set(GLUE_REF.findall(ja.source)), set(GLUE_REF.findall(en.source))
+        assert names_ja == names_en, (f"{docname}: the Japanese cell uses {sorted(names_ja - names_en)} and the "
+                                      f"English cell {sorted(names_en - names_ja)} where the other does not; "
+                                      f"cell starting {ja.source[:60]!r}")
+
+
+def test_the_glue_name_pairing_check_catches_a_difference():
+    pairs = edition_pairs('+++ {"edition": "ja"}\n\n{glue:text}`a`と{glue:text}`b`\n\n+++ {"edition": "en"}\n\n'
+                          '{glue:text}`a` only\n')
+    (ja, en), = pairs
+    assert set(GLUE_REF.findall(ja.source)) - set(GLUE_REF.findall(en.source)) == {"b"}
