@@ -277,7 +277,7 @@ class Task:
     docname: str
     source: Path          # the MyST-Markdown chapter
     parameters: dict
-    key: str              # hash of source + code + parameters + the resolved data directory
+    key: str              # hash of src/ and the pins + parameters + the resolved data directory + the editions
     build_dir: Path
     data_dir: Path        # resolved; the parameters name it as shown on the page
 
@@ -294,18 +294,45 @@ class Result:
     executed: bool
 
 
-def _deps_valid(cache_dir: Path, key: str) -> bool:
+def _deps_valid(task: "Task") -> bool:
+    """Whether the chapter's cached run still holds: same key, same data files read, same code cells.
+
+    The key leaves the chapter's source out; a source that changed since the run is still valid
+    when only its Markdown changed (src/prose.py compares the code cells themselves), and staging
+    then takes the current prose.
+    """
+    cache_dir = task.cache_dir
     meta = cache_dir / "deps.json"
     if not meta.exists() or not (cache_dir / "notebook.ipynb").exists():
         return False
     record = read_record(meta)
-    if record.get("key") != key:
+    if record.get("key") != task.key:
         return False
     for path, digest in record.get("files", {}).items():
         p = Path(path)
         if not p.exists() or sha256_file(p) != digest:
             return False
-    return True
+    return record.get("source") == sha256_file(task.source) or _only_prose_changed(task)
+
+
+_PROSE_CHECKED: dict[tuple[str, str], bool] = {}
+
+
+def _only_prose_changed(task: "Task") -> bool:
+    """Whether the chapter's code cells are those of its cached run (read by jupytext; once per source and run)."""
+    from . import prose
+
+    executed_file = task.cache_dir / "notebook.ipynb"
+    memo = (sha256_file(task.source), sha256_file(executed_file))
+    if memo not in _PROSE_CHECKED:
+        executed = json.loads(executed_file.read_text(encoding="utf-8"))
+        _PROSE_CHECKED[memo] = prose.same_code(prose.read_source(task.source), executed)
+    return _PROSE_CHECKED[memo]
+
+
+def executed_source_digest(task: "Task") -> str | None:
+    """sha256 of the chapter source the cached run executed (None: not recorded)."""
+    return read_record(task.cache_dir / "deps.json").get("source")
 
 
 def _fold_parameter_cells(nb) -> None:
@@ -340,6 +367,7 @@ def execute_task(task: Task) -> Result:
         deps_file.touch()
         _send_stderr_to(task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log")
         os.environ[DEPS_ENV] = str(deps_file)
+        source_digest = sha256_file(task.source)
         source = jupytext.read(task.source)
 
         def run(options: dict):
@@ -381,7 +409,7 @@ def execute_task(task: Task) -> Result:
             raise BuildError(f"chapter {task.docname}: its figures could not be exported as SVG/PNG: "
                              f"{type(exc).__name__}: {exc}") from None
         files = sorted({line for line in deps_file.read_text(encoding="utf-8").splitlines() if line})
-        deps = {"key": task.key, "files": {f: sha256_file(Path(f)) for f in files}}
+        deps = {"key": task.key, "source": source_digest, "files": {f: sha256_file(Path(f)) for f in files}}
         (work / "deps.json").write_text(json.dumps(deps, ensure_ascii=False, indent=1), encoding="utf-8")
         deps_file.unlink()
         if task.cache_dir.exists():
@@ -483,8 +511,9 @@ def plan_tasks(root: Path, build_dir: Path, data_dir: Path) -> list[Task]:
         params = dict(injected[docname])
         if "chapter_parameters" in declared[docname]:
             params["chapter_parameters"] = listing
+        # not the source: its code cells are compared with the cached run's (_deps_valid), its prose is not an input
         key = sha256_bytes(json.dumps(
-            {"source": sha256_file(source), "code": code, "params": params, "docname": docname,
+            {"code": code, "params": params, "docname": docname,
              "data_dir": str(data_dir.resolve()), "editions": EDITIONS}, sort_keys=True).encode())
         tasks.append(Task(docname, source, params, key, build_dir, data_dir.resolve()))
     return tasks
@@ -536,7 +565,7 @@ def _last_seconds(task: Task) -> float:
 
 def stale_tasks(tasks: list[Task]) -> list[Task]:
     """The chapters whose cached run no longer matches their inputs: those a build executes."""
-    return [t for t in tasks if not _deps_valid(t.cache_dir, t.key)]
+    return [t for t in tasks if not _deps_valid(t)]
 
 
 def run_tasks(tasks: list[Task], jobs: int, log) -> list[Result]:

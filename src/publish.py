@@ -20,7 +20,7 @@ from pathlib import Path
 from . import layout, render
 from .datafiles import data_file_bytes, published_files
 from .edition import add_to_site, fresh_pdfs
-from .execute import REPO, BuildError, Task, _pause, die_with_parent, tree_digest
+from .execute import REPO, BuildError, Task, _pause, die_with_parent, executed_source_digest, sha256_file, tree_digest
 from .i18n import EDITIONS, SOURCE, edition_notebook
 from .sites import PDF_SUFFIX, SITES, current_version, is_intact, published_digest, record_tree
 
@@ -85,7 +85,7 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
             old.unlink()
     figures = {}
     for t in tasks:
-        nb = json.loads((t.cache_dir / "notebook.ipynb").read_text(encoding="utf-8"))
+        nb = current_notebook(t)
         render.write_if_changed(stage / f"{t.docname}.ipynb",
                                 json.dumps(edition_notebook(nb, lang), ensure_ascii=False, indent=1).encode("utf-8"))
         figures.update(_edition_assets(t.cache_dir / "assets", lang))
@@ -93,6 +93,23 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
     _mirror(data, stage / layout.DATA)
     _mirror({p.name: p.read_bytes() for p in (REPO / "src").glob("*.py")}, stage / layout.CODE)
+
+
+def current_notebook(task: Task) -> dict:
+    """The chapter's executed notebook with its current prose (a prose-only edit runs no code: src/prose.py);
+    a glued name that the prose uses and no cell produces stops the build here, named."""
+    from . import prose
+
+    nb = json.loads((task.cache_dir / "notebook.ipynb").read_text(encoding="utf-8"))
+    if executed_source_digest(task) != sha256_file(task.source):
+        nb = prose.with_current_prose(nb, prose.read_source(task.source))
+    missing = prose.missing_glue(nb)
+    if missing:
+        names = ", ".join(f"'{name}'" + (f" ({lang})" if lang else "") for lang, name in missing)
+        raise BuildError(f"chapter {task.docname} ({task.source.name}): its prose uses the glued value(s) {names}, "
+                         "which no code cell of the chapter glues — fix: correct the name in the sentence, or glue "
+                         "it in a code cell above it")
+    return nb
 
 
 def stage_static(stages: list[Path]) -> None:
