@@ -457,6 +457,8 @@ def _wait_for_go(jobs: int) -> bool:
     kernel templates (src/execute.py). Nothing is read, locked or written before ``go``: the
     build itself is the one ``make book`` runs, started from there.
     """
+    import jupytext  # noqa: F401  (a prose-only edit reads its chapter with it: src/prose.py)
+
     from . import changes, publish, validate  # noqa: F401  (what the build imports first)
     from .execute import start_workers
 
