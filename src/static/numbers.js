@@ -111,6 +111,7 @@
     number.setAttribute("aria-controls", panel.id);
     current = {number: number, panel: panel};
     panel.focus({preventScroll: true});
+    panel.scrollIntoView({block: "nearest"});   // a panel below the fold is brought into view
   }
 
   function upgrade(number) {
