@@ -312,6 +312,24 @@ def test_panel_text_is_not_in_the_pages_text_nor_the_search_index(clean_build):
     assert '"根拠"' not in (clean_build.html / "searchindex.js").read_text(encoding="utf-8")
 
 
+HOSTILE = "<img src=x onerror=window.__pwned=1>"
+
+
+@pytest.mark.parametrize("edition", EDITIONS)
+def test_the_code_link_turns_the_code_on_at_the_cell_that_glued_the_number(browser, site, edition):
+    page, _ = open_page(browser, site + edition + "chapters/03_non_adopters.html", width=390)
+    page.wait_for_load_state("networkidle")
+    number = page.locator(".num[data-num]").nth(2)
+    cell = number.get_attribute("data-cell")
+    number.click()
+    page.locator(".num-panel-code").click()
+    assert page.evaluate("location.hash") == f"#{cell}"
+    code = page.locator(f"#{cell} .cell_input")
+    assert code.is_visible() and "glue_" in code.inner_text()
+    assert page.locator(".code-switch-button").get_attribute("aria-pressed") == "true"
+    page.context.close()
+
+
 def test_a_rebuild_with_changed_data_shows_the_new_inputs(browser, clean_build, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(clean_build.data_dir, data)
@@ -321,6 +339,10 @@ def test_a_rebuild_with_changed_data_shows_the_new_inputs(browser, clean_build, 
     text = text.replace("どちらも行った,,108,784,13.8", "どちらも行った,,100,784,12.8")
     text = text.replace("国内の産学連携は行った,,452,784,57.7", "国内の産学連携は行った,,460,784,58.7")
     path.write_text(text, encoding="utf-8")
+    # and a label that would be markup, were it not escaped (figure 3's most frequent answer)
+    fig3 = data / "fig03.csv"
+    fig3.write_text(fig3.read_text(encoding="utf-8").replace("外部専門家がいない（少ない）,,372", f"外部専門家がいない（少ない）{HOSTILE},,372"),
+                    encoding="utf-8")
     build = tmp_path / "build"
     shutil.copytree(clean_build.build_dir, build, symlinks=True)
     proc = run_build(data, build)
@@ -333,3 +355,9 @@ def test_a_rebuild_with_changed_data_shows_the_new_inputs(browser, clean_build, 
             panel = page.locator(".num-panel").inner_text()
             assert f"(100 + 1) ÷ 784 = {shown}" in panel and "100" in panel, panel
             page.context.close()
+        page, visit = open_page(browser, url + "chapters/03_non_adopters.html", width=390)
+        page.locator(".num[data-num]", has_text="84.7").first.click()
+        assert HOSTILE in page.locator(".num-panel").inner_text()
+        assert page.locator(".num-panel img").count() == 0 and page.evaluate("window.__pwned") is None
+        assert visit.console_errors == []
+        page.context.close()
