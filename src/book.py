@@ -24,6 +24,8 @@ from .datapkg import Survey, load_survey
 from .figures import figure_name, figure_spec, section_name
 from .i18n import ORIGINAL_COLUMNS, SOURCE, Editions, aside, glue_editions, per_edition, tr, use_translations
 from .layout import figure_href
+from .provenance import (Number, ProvenanceError, as_number, caption_n, cell, cells, counted, largest, panel, plus_one,
+                         prose_fact, rule, share_of, smallest, survey_fact, total)
 from .shares import fmt_percent, ranked, rating_ranking, round_half_up, share
 
 __all__ = [
@@ -32,6 +34,9 @@ __all__ = [
     # glue for the prose
     "glue_text", "glue_by_edition", "glue_percent", "percent_text", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
+    "glue_international_shares", "glue_response_rate",
+    # numbers with their provenance (src/provenance.py), for glue_percent / glue_count
+    "survey_fact", "counted", "rule", "smallest", "largest", "plus_one",
     # figures
     "show_figure", "glue_chart", "figure_caption", "figure_name", "glossary_table", "edition_title", "edition_settings",
     "glue_month", "glue_base_note", "Editions", "tr",
@@ -85,19 +90,42 @@ def glue_by_edition(name: str, make: Callable[[str], str]) -> str:
     return texts["ja"]
 
 
-def percent_text(value: float | Decimal | None, lang: str = "ja") -> str:
+def percent_text(value: float | Decimal | Number | None, lang: str = "ja") -> str:
     """A percentage as each edition prints it: ``13.9％`` (the report's full-width sign) or ``13.9%``."""
+    value = value.value if isinstance(value, Number) else value
     return fmt_percent(value) if lang == "ja" else fmt_percent(value, sign="%")
 
 
-def glue_percent(name: str, value: float | Decimal) -> str:
-    """Glue a percentage formatted like the report (``13.9％``; English ``13.9%``)."""
-    return glue_by_edition(name, lambda lang: percent_text(value, lang))
+#: The glue output's metadata key for a number's panel (read by src/sphinx_numbers.py).
+NUMBER_KEY = "number"
 
 
-def glue_count(name: str, value: int) -> str:
-    """Glue a count with a thousands separator (``1,082``)."""
-    return glue_text(name, fmt_count(value))
+def _glue_number(name: str, number: Number) -> str:
+    """Glue ``number`` as each edition prints it, with its panel in that edition's words; returns the Japanese."""
+    texts = per_edition(number.shown)
+    glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()},
+                  {lang: {NUMBER_KEY: panel(number, lang)} for lang in texts})
+    return texts["ja"]
+
+
+def glue_percent(name: str, value: Number) -> str:
+    """Glue a percentage formatted like the report (``13.9％``; English ``13.9%``) with its provenance.
+
+    ``value`` is a :class:`~src.provenance.Number` (a cell, a share, a sum …): a bare float is an error,
+    so no number on a page lacks its panel.
+    """
+    number = as_number(value, name)
+    if not number.percent:
+        raise ProvenanceError(f"'{name}': {number.value} is a count, not a percentage: use glue_count")
+    return _glue_number(name, number)
+
+
+def glue_count(name: str, value: Number) -> str:
+    """Glue a count with a thousands separator (``1,082``) with its provenance (a bare int is an error)."""
+    number = as_number(value, name)
+    if number.percent:
+        raise ProvenanceError(f"'{name}': {number.value} is a percentage: use glue_percent")
+    return _glue_number(name, number)
 
 
 # --------------------------------------------------------------------------- figures
@@ -497,9 +525,9 @@ def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None,
     rows = everything.head(top)
     for i, row in enumerate(rows.itertuples(), start=1):
         glue_text(f"{prefix}_top{i}_item", row.item)
-        glue_percent(f"{prefix}_top{i}_pct", row.percent)
+        glue_percent(f"{prefix}_top{i}_pct", cell(rows, row.Index, "percent"))
         if not _isna(row.count):
-            glue_count(f"{prefix}_top{i}_count", row.count)
+            glue_count(f"{prefix}_top{i}_count", cell(rows, row.Index, "count"))
     return rows
 
 
@@ -512,7 +540,7 @@ def glue_item(key: str, table, contains: str, series: str | None = None):
     row = match.iloc[0]
     glue_text(f"{key}_item", row["item"])
     if not _isna(row["percent"]):
-        glue_percent(f"{key}_pct", row["percent"])
+        glue_percent(f"{key}_pct", cell(match, row.name, "percent"))
     else:
         glue_by_edition(f"{key}_pct", lambda lang: _UNKNOWN[lang])
     return row
@@ -522,7 +550,7 @@ def glue_n(key: str, table, series: str | None = None) -> int:
     """Glue the base n of a figure (or one of its series); returns it."""
     rows = table if series is None else table[table["series"] == series]
     n = int(rows["n"].iloc[0])
-    glue_count(key, n)
+    glue_count(key, cell(rows, rows.index[0], "n"))
     return n
 
 
@@ -571,7 +599,7 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
     stem = figure_spec(number).stem
     n = res.n.get("")
     if n:
-        glue_count(f"{stem}_n", n)
+        glue_count(f"{stem}_n", caption_n(number, n))
     claims.check_prose_facts(survey, number)
     glue_by_edition(f"{stem}_values_note", lambda lang: "" if res.published else _VALUES_NOT_IN_DATA[lang])
     facts = res.prose_facts
@@ -579,8 +607,44 @@ def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
         if fact.get("item"):
             glue_text(f"{fact['id']}_item", fact["item"])
         if fact.get("percent") is not None:
-            glue_percent(f"{fact['id']}_pct", fact["percent"])
+            glue_percent(f"{fact['id']}_pct", prose_fact(number, fact))
     return facts
+
+
+def glue_response_rate(survey: Survey) -> Number:
+    """Glue ``population``, ``responses`` (the report's survey facts) and ``response_rate`` (this site's
+    responses ÷ population); returns the rate."""
+    population = survey_fact(survey.facts, "population")
+    responses = survey_fact(survey.facts, "responses")
+    glue_count("population", population)
+    glue_count("responses", responses)
+    rate = share_of(responses.inputs, population.inputs)
+    glue_percent("response_rate", rate)
+    return rate
+
+
+def glue_international_shares(survey: Survey) -> dict[str, Number]:
+    """Glue figure 1's institutions doing international collaboration (``intl_count``), doing any
+    (``any_count``), and their share among respondents (``intl_share``) and among collaborators
+    (``intl_share_of_collaborators``), each with the rows it adds up (audit.international_shares' arithmetic)."""
+    from .audit import DOMESTIC_ONLY, INTERNATIONAL, international_shares
+
+    table = survey.table(1)
+    shares = international_shares(survey)
+    if shares is None:
+        raise LookupError("figure 1 lacks the counts of its international and domestic-only answers")
+    rows = {item: table[table["item"] == item] for item in (*INTERNATIONAL, DOMESTIC_ONLY)}
+    international = sum((cells(rows[item], "count") for item in INTERNATIONAL), ())
+    collaborating = international + cells(rows[DOMESTIC_ONLY], "count")
+    base = cells(table.head(1), "n")
+    numbers = {"intl_count": total(international), "any_count": total(collaborating),
+               "intl_share": share_of(international, base), "intl_share_of_collaborators": share_of(international, collaborating)}
+    if (numbers["intl_share"].value, numbers["intl_share_of_collaborators"].value) != (
+            shares["share_of_respondents"], shares["share_of_collaborators"]):
+        raise ProvenanceError("figure 1's shares do not add up as the audit computes them")
+    for name, number in numbers.items():
+        (glue_percent if number.percent else glue_count)(name, number)
+    return numbers
 
 
 def reported_fact(survey: Survey, ident: str) -> dict:

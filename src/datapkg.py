@@ -637,6 +637,8 @@ class Survey:
                 if problems and (self.strict or res.name not in frames):
                     raise DataError(problems, self.directory)
                 self._frames[figure] = _typed(frames[res.name])
+                # the rows remember their figure (pandas keeps attrs through filters): src/provenance.py
+                self._frames[figure].attrs["figure"] = figure
         return self._frames[figure]
 
 

@@ -98,8 +98,11 @@ def per_edition(make: Callable[[str], Any]) -> dict[str, Any]:
     return {lang: make(lang) for lang in EDITIONS}
 
 
-def glue_editions(name: str, values: Mapping[str, Any]) -> None:
-    """Glue ``values[lang]`` under ``name`` for each edition (myst-nb's glue, output tagged by edition)."""
+def glue_editions(name: str, values: Mapping[str, Any], extra: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Glue ``values[lang]`` under ``name`` for each edition (myst-nb's glue, output tagged by edition).
+
+    ``extra[lang]`` is added to that edition's output metadata (a number's panel: src/sphinx_numbers.py).
+    """
     import IPython
     from IPython.display import display
 
@@ -107,6 +110,7 @@ def glue_editions(name: str, values: Mapping[str, Any]) -> None:
         bundle, metadata = IPython.core.formatters.format_display_data(value)
         metadata["scrapbook"] = {"name": name, "mime_prefix": "application/papermill.record/"}
         metadata[EDITION_KEY] = lang
+        metadata.update((extra or {}).get(lang, {}))
         display({"application/papermill.record/" + k: v for k, v in bundle.items()}, raw=True, metadata=metadata)
 
 

@@ -55,4 +55,8 @@ def rating_ranking(table: pd.DataFrame, levels: list[str]) -> tuple[pd.DataFrame
     sums = rows.groupby("item", sort=False)["percent"].sum().astype(float)
     out = sums.rename("percent").reset_index()
     out["count"] = None
+    # what each sum adds up, for the number's provenance (src/provenance.py): item → ((series, level, percent), …)
+    out.attrs = {**table.attrs, "parts": {item: tuple((str(r.series), str(r.level), float(r.percent))
+                                                      for r in group.itertuples() if not pd.isna(r.percent))
+                                          for item, group in rows.groupby("item", sort=False)}}
     return out.sort_values("percent", ascending=False, kind="stable"), positive

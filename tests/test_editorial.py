@@ -68,7 +68,7 @@ def test_no_stray_space_in_japanese_text(clean_build, name):
             continue
         text = el.get_text()
         bad += [text[max(0, m.start() - 10):m.end() + 10] for m in re.finditer(JAPANESE + r"[ \n]+" + JAPANESE, text)]
-    for glued in main.select("span.pasted-text"):
+    for glued in main.select("span.pasted-text, span.num"):   # glued text, and numbers with their panel
         for sibling, edge in ((glued.previous_sibling, -1), (glued.next_sibling, 0)):
             if isinstance(sibling, str) and sibling.strip(" \n") and sibling[edge] in " \n":
                 bad.append(f"{sibling[-10:] if edge else sibling[:10]!r} beside glued {glued.get_text()!r}")

@@ -138,6 +138,19 @@ def test_no_site_controls_in_the_pdf(text):
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
+def test_numbers_print_plain_without_their_panels(readers, lang):
+    """Issue 21 part 2: a number's panel (where it comes from) is no part of the printed text."""
+    from src.provenance import _PANEL_TEXT
+
+    text = squeezed("".join(page.extract_text() for page in readers[lang].pages))
+    words = _PANEL_TEXT["ja" if lang == "ja" else "en"]
+    assert squeezed("この設問に答えた784機関のうち" if lang == "ja" else "Ofthe784institutionsthatansweredthisquestion") in text
+    for panel_text in (words["code"], words["name"].format("13.9％" if lang == "ja" else "13.9%"),
+                       "(108+1)÷784"):
+        assert squeezed(panel_text) not in text, panel_text
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
 def test_every_font_is_embedded_and_the_japanese_one_as_a_subset(readers, lang):
     reader = readers[lang]       # English text is set in Noto Sans JP too (it covers Latin)
     fonts = {}

@@ -257,6 +257,6 @@ def test_headings_and_strong_text_draw_in_the_shipped_bold_face(browser, site, n
     assert any(int(w.split()[-1]) >= 600 for w in loaded), loaded
     bold = drawn_fonts(page, "article h1, article h2, article h3, article strong")
     assert bold and all(fonts == ["NotoSansCJKjp-Bold"] for fonts in bold), bold
-    regular = drawn_fonts(page, "article p > span.pasted-text")     # glued values read as their sentence
+    regular = drawn_fonts(page, "article p > span.pasted-text, article p > span.num")   # glued values read as their sentence
     assert regular and all(fonts == ["NotoSansJP-Regular"] for fonts in regular), regular
     page.context.close()
