@@ -26,7 +26,7 @@ preview: $(VENV)/.installed  ## serve on http://127.0.0.1:8000, rebuild and relo
 	$(PY) -m src.pipeline preview --data "$(DATA)" --port $(PORT) $(if $(JOBS),--jobs $(JOBS))
 
 pdf: book  ## build the site, then each edition's PDF _build/pdf/*.pdf (reprinted only when its pages changed) and link them
-	$(PY) -m src.pdf build $(if $(filter --quiet,$(BUILD_FLAGS)),--quiet)
+	$(PY) -m src.build.pdf build $(if $(filter --quiet,$(BUILD_FLAGS)),--quiet)
 
 test: $(VENV)/.installed  ## run the test suite
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -7,7 +7,7 @@ ids, until it has ``--respondents`` rows: every copy keeps the codebook's rules,
 reads, checks and counts a valid file of that size. Each step runs in a fresh Python process
 (median of ``--runs``), which reports its wall time and its peak resident memory (ru_maxrss):
 
-- ``import``: Python, pandas, numpy and src.data imported, nothing read (the floor of the others);
+- ``import``: Python, pandas, numpy and src.data.respondents imported, nothing read (the floor of the others);
 - ``read + check``: read_responses (CSV parsed, every answer checked);
 - ``read + check + aggregate``: load_responses (all nine figure tables);
 - ``aggregate``: figure_tables alone, on responses already read (timed inside the process);
@@ -32,9 +32,9 @@ STEP = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
 start = time.perf_counter()
-from src.data.aggregate import figure_tables, load_responses
-from src.data.answers import read_responses
-from src.data.disclosure import breakdown
+from src.data.respondents.aggregate import figure_tables, load_responses
+from src.data.respondents.answers import read_responses
+from src.data.respondents.disclosure import breakdown
 directory, step = {directory!r}, {step!r}
 inner = None
 if step == "read + check":

@@ -48,7 +48,7 @@ EDITIONS_TARGET = "≤ 1.5 ×"   # a clean build of both editions against the Ja
 ROW_A = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
 ROW_B = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,70,104,67.3"
 #: Seconds between the page first showing and the edit in the preview run (the preview meanwhile
-#: gets its next build ready: src/preview.py).
+#: gets its next build ready: src/build/preview.py).
 PREVIEW_READ_SECONDS = 8
 CHANGED_PAGE, ORIGINAL_TEXT, CHANGED_TEXT = "chapters/05_institutions.html", "54.8％", "67.3％"
 # The floor of a rebuild: one word of a sentence of chapter Ⅰ, in a scratch copy of the sources.
@@ -101,15 +101,15 @@ def conventional_book(tmp: Path, stage: Path, data: Path, mode: str) -> Path:
     """A jupyter-book source tree of the Japanese edition of the same chapters, which jupyter-book
     executes itself (``mode``).
 
-    Each chapter keeps its untagged cells and its Japanese ones (``src/i18n.py``), unexecuted;
+    Each chapter keeps its untagged cells and its Japanese ones (``src/base/i18n.py``), unexecuted;
     configuration and table of contents are the Japanese edition's (``edition_book_files``).
     """
     import jupytext
     import nbformat
     import yaml
 
-    from src.i18n import EDITION_KEY, SOURCE
-    from src.publish import edition_book_files
+    from src.base.i18n import EDITION_KEY, SOURCE
+    from src.build.publish import edition_book_files
 
     book = tmp / f"jb-{mode}"
     shutil.rmtree(book, ignore_errors=True)
@@ -140,7 +140,7 @@ def jb_command(book: Path) -> list[str]:
 def shows_change(html_dir: Path, expected: str) -> bool:
     """Whether the changed page's article states ``expected`` (``54.8％``; or ``54.8%``, see below).
 
-    The chapters glue every value once per edition under the same name (``src/i18n.py``);
+    The chapters glue every value once per edition under the same name (``src/base/i18n.py``);
     jupyter-book, which cannot pick an edition's outputs, shows the last one glued — the English
     ``54.8%``. Either form of the number counts.
     """

@@ -1,4 +1,4 @@
-"""The appendices in English (issue 15): every text src/audit.py and src/appendix.py write for readers
+"""The appendices in English (issue 15): every text src/book/audit.py and src/book/appendix.py write for readers
 exists per language; the English has no Japanese outside the marked originals; the Japanese is unchanged."""
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 from bs4 import BeautifulSoup
 
-from src import appendix, audit, i18n
-from src.datapkg import load_survey
+from src.base import i18n
+from src.book import appendix, audit
+from src.data.package import load_survey
 
 from conftest import REPO
 from fixtures.package import HEADER, write_package

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 
-from src import audit, figures
-from src.datapkg import load_survey
+from src.book import audit
+from src.data import figures
+from src.data.package import load_survey
 
 from conftest import REPO
 from fixtures.package import HEADER, write_package

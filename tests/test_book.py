@@ -1,11 +1,13 @@
-"""The figure notes under each chart (src/book.py): the data table's markup, and one annotated table per edition."""
+"""The figure notes under each chart (src/book/glue.py): the data table's markup, and one annotated table per edition."""
 from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
 
-from src import book, charts, i18n
-from src.datapkg import load_survey
+from src.base import i18n
+from src.book import glue as book
+from src.charts import builders as charts
+from src.data.package import load_survey
 
 from conftest import REPO
 

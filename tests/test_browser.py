@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from src.datapkg import load_survey
-from src.figures import REGISTRY
-from src.execute import toc_chapters
+from src.build.execute import toc_chapters
+from src.data.figures import REGISTRY
+from src.data.package import load_survey
 
 from browser import file_url, open_page
 from conftest import REPO
@@ -131,8 +131,8 @@ def squeeze(text: str) -> str:
 
 def test_printed_chapter_has_whole_figures_and_open_data_tables(browser, clean_build):
     """Print to PDF: figure 16 (chart, full legend, caption) on one page, its data table's rows printed."""
-    from src.book import figure_caption
-    from src.shares import round_half_up
+    from src.book.glue import figure_caption
+    from src.data.shares import round_half_up
 
     survey = load_survey(clean_build.data_dir)
     table = survey.table(16)

@@ -7,9 +7,9 @@ import jupytext
 import pytest
 from bs4 import BeautifulSoup
 
-from src.datapkg import load_survey
-from src.figures import REGISTRY
-from src.execute import toc_chapters
+from src.build.execute import toc_chapters
+from src.data.figures import REGISTRY
+from src.data.package import load_survey
 
 from conftest import REPO
 

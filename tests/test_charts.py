@@ -9,9 +9,10 @@ import struct
 import pandas as pd
 import pytest
 
-from src import charts, i18n, render
-from src.datapkg import load_survey
-from src.figures import REGISTRY, missing_values_text
+from src.base import i18n
+from src.charts import builders, export
+from src.data.figures import REGISTRY, missing_values_text
+from src.data.package import load_survey
 
 from conftest import REPO
 from fixtures.package import write_package
@@ -34,7 +35,7 @@ def test_the_real_data_has_figures_to_draw():
 @pytest.mark.parametrize("number", WITH_DATA)
 def test_spec_holds_exactly_the_data_file_values(number):
     table = SURVEY.table(number)
-    spec = charts.figure_chart(SURVEY, number).to_dict()
+    spec = builders.figure_chart(SURVEY, number).to_dict()
     rows = spec_rows(spec)
     assert [r["item"] for r in rows] == table["item"].tolist()          # same items, same order
     assert [r["series"] for r in rows] == table["series"].tolist()
@@ -49,7 +50,7 @@ def test_spec_holds_exactly_the_data_file_values(number):
 
 @pytest.mark.parametrize("number", WITH_DATA)
 def test_spec_survives_a_json_round_trip(number):
-    spec = charts.figure_chart(SURVEY, number).to_dict()
+    spec = builders.figure_chart(SURVEY, number).to_dict()
     assert json.loads(json.dumps(spec)) == spec
 
 
@@ -60,12 +61,12 @@ def png_size(data: bytes) -> tuple[int, int]:
 
 @pytest.mark.parametrize("number", WITH_DATA)
 def test_png_renders_at_the_expected_size(number):
-    spec = charts.figure_chart(SURVEY, number).to_dict()
-    svg, png = render.static_files(spec)
+    spec = builders.figure_chart(SURVEY, number).to_dict()
+    svg, png = export.static_files(spec)
     width, height = png_size(png)
     rows = SURVEY.table(number)["item"].nunique()
     assert 600 <= width <= 2400
-    assert height >= rows * 20 * render.PNG_SCALE      # one readable band per item
+    assert height >= rows * 20 * export.PNG_SCALE      # one readable band per item
     svg = svg.decode("utf-8")
     assert svg.startswith("<svg") and 'aria-label="' in svg and "<text" in svg
 
@@ -75,7 +76,7 @@ def test_png_renders_at_the_expected_size(number):
     "その他", "", "ABC def（括弧）、読点。" * 5,
 ])
 def test_wrapping_keeps_every_character(text):
-    lines = charts.wrap_label(text, width=12)
+    lines = builders.wrap_label(text, width=12)
     assert "".join(lines) == text
     assert all(len(line) <= 13 for line in lines)
     assert not any(line[:1] in "）、。" for line in lines[1:])
@@ -83,16 +84,16 @@ def test_wrapping_keeps_every_character(text):
 
 def test_labels_break_between_phrases_never_inside_a_word():
     label = "知財管理を担当する内部スタッフが不足している"
-    lines = charts.wrap_label(label, width=12)
+    lines = builders.wrap_label(label, width=12)
     assert lines == ["知財管理を担当する", "内部スタッフが", "不足している"]
     assert all(not line.endswith("スタ") for line in lines)
     # every line break of every label on the site falls between two BudouX phrases
     for number in WITH_DATA:
         for item in SURVEY.table(number)["item"].unique():
-            bounds = set(itertools.accumulate(len(p) for p in charts.phrases(item)))
-            ends = set(itertools.accumulate(len(line) for line in charts.wrap_label(item)))
-            long_phrase = any(len(p) > charts.LABEL_WIDTH for p in charts.phrases(item))
-            assert long_phrase or ends <= bounds, (item, charts.wrap_label(item))
+            bounds = set(itertools.accumulate(len(p) for p in builders.phrases(item)))
+            ends = set(itertools.accumulate(len(line) for line in builders.wrap_label(item)))
+            long_phrase = any(len(p) > builders.LABEL_WIDTH for p in builders.phrases(item))
+            assert long_phrase or ends <= bounds, (item, builders.wrap_label(item))
 
 
 @pytest.mark.parametrize(("a", "b", "ratio"), [
@@ -100,29 +101,29 @@ def test_labels_break_between_phrases_never_inside_a_word():
     ("#0072B2", "#ffffff", 5.19),
 ])
 def test_contrast_ratio_follows_wcag(a, b, ratio):
-    assert charts.contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
-    assert charts.contrast_ratio(b, a) == pytest.approx(ratio, abs=0.01)
+    assert builders.contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
+    assert builders.contrast_ratio(b, a) == pytest.approx(ratio, abs=0.01)
 
 
-@pytest.mark.parametrize("fill", charts.SERIES_COLOURS + charts.RATING_COLOURS)
+@pytest.mark.parametrize("fill", builders.SERIES_COLOURS + builders.RATING_COLOURS)
 def test_value_labels_contrast_with_their_bar(fill):
-    assert charts.contrast_ratio(charts.text_colour_on(fill), fill) >= charts.MIN_CONTRAST
+    assert builders.contrast_ratio(builders.text_colour_on(fill), fill) >= builders.MIN_CONTRAST
 
 
 def test_every_value_label_on_a_segment_is_coloured_for_its_fill():
-    rows = spec_rows(charts.figure_chart(SURVEY, 16).to_dict())
+    rows = spec_rows(builders.figure_chart(SURVEY, 16).to_dict())
     levels = list(dict.fromkeys(r["level"] for r in rows))
-    fills = dict(zip(levels, charts.RATING_COLOURS))
+    fills = dict(zip(levels, builders.RATING_COLOURS))
     for row in rows:
-        assert charts.contrast_ratio(row["on_bar"], fills[row["level"]]) >= charts.MIN_CONTRAST
+        assert builders.contrast_ratio(row["on_bar"], fills[row["level"]]) >= builders.MIN_CONTRAST
 
 
 def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
     survey = load_survey(write_package(tmp_path))
-    result = charts.figure_chart(survey, 5)
-    assert isinstance(result, charts.NotPublished)
+    result = builders.figure_chart(survey, 5)
+    assert isinstance(result, builders.NotPublished)
     html = result._repr_html_()
-    assert "グラフとして掲載" in html and charts.SUPPLY_TABLE_LINK in html
+    assert "グラフとして掲載" in html and builders.SUPPLY_TABLE_LINK in html
     assert missing_values_text() not in html and html.count("。") == 1      # one short line; 再現方法 explains
     assert "公表されていません" not in html and "掲載されていない" not in html
 
@@ -130,14 +131,14 @@ def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
 def test_fixture_tables_draw_every_kind(tmp_path):
     survey = load_survey(write_package(tmp_path))
     for number in (1, 3, 13, 16):
-        spec = charts.figure_chart(survey, number).to_dict()
+        spec = builders.figure_chart(survey, number).to_dict()
         assert spec_rows(spec)
-        png_size(render.static_files(spec)[1])
+        png_size(export.static_files(spec)[1])
 
 
 def test_rating_segments_are_centred_on_the_neutral_level(tmp_path):
     survey = load_survey(write_package(tmp_path))
-    rows = spec_rows(charts.figure_chart(survey, 16).to_dict())
+    rows = spec_rows(builders.figure_chart(survey, 16).to_dict())
     item1 = [r for r in rows if r["item"] == "項目1"]
     neutral = item1[2]
     assert neutral["x0"] == pytest.approx(-neutral["x1"])               # straddles zero
@@ -146,7 +147,7 @@ def test_rating_segments_are_centred_on_the_neutral_level(tmp_path):
 
 
 def test_labels_cannot_break_out_of_the_script(tmp_path):
-    html = render.embed_html({"data": {"values": [{"item": "</script><script>alert(1)</script>"}]}})
+    html = export.embed_html({"data": {"values": [{"item": "</script><script>alert(1)</script>"}]}})
     assert "</script><script>alert(1)" not in html
     assert html.count("</script>") == 1
 
@@ -178,7 +179,7 @@ def translations():
 
 def without_originals(spec: dict) -> dict:
     """The spec with the rows' original Japanese labels (the English chart's one tooltip field) left out."""
-    datasets = {name: [{k: v for k, v in row.items() if k not in charts.ORIGINAL_COLUMNS.values()} for row in rows]
+    datasets = {name: [{k: v for k, v in row.items() if k not in builders.ORIGINAL_COLUMNS.values()} for row in rows]
                 for name, rows in spec.get("datasets", {}).items()}
     return {**spec, "datasets": datasets}
 
@@ -195,7 +196,7 @@ def japanese_strings(value) -> list[str]:
 @pytest.mark.parametrize("number", WITH_DATA)
 def test_english_chart_shows_no_japanese_but_the_original_labels(number, translations):
     table = translations(english_map(SURVEY, [number]))
-    spec = charts.figure_chart(SURVEY, number, "en").to_dict()
+    spec = builders.figure_chart(SURVEY, number, "en").to_dict()
     assert japanese_strings(without_originals(spec)) == []
     rows = spec_rows(spec)
     source = SURVEY.table(number)
@@ -203,7 +204,7 @@ def test_english_chart_shows_no_japanese_but_the_original_labels(number, transla
     assert [r["item"] for r in rows] == [table.get(t, t) for t in source["item"]]
     assert [r["level"] for r in rows] == [table.get(t, t) for t in source["level"]]
     tooltips = {t["title"]: t["field"] for layer in spec["layer"] for t in layer.get("encoding", {}).get("tooltip", [])}
-    assert tooltips["Original (Japanese)"] == charts.ORIGINAL_FIELD
+    assert tooltips["Original (Japanese)"] == builders.ORIGINAL_FIELD
     assert {"Answer", "Responses", "Share"} <= set(tooltips)
     assert spec["usermeta"] == {"figure": number}
     # the description (the SVG's aria-label) is an English sentence with an English percent
@@ -217,20 +218,20 @@ def test_english_chart_falls_back_to_the_japanese_label_without_a_translation(tr
     table = english_map(SURVEY, [15])
     del table[items[1]]
     translations(table)
-    rows = spec_rows(charts.figure_chart(SURVEY, 15, "en").to_dict())
+    rows = spec_rows(builders.figure_chart(SURVEY, 15, "en").to_dict())
     assert rows[1]["item"] == items[1] and rows[1]["label"].replace("\n", "") == items[1]
     assert rows[0]["item"] == table[items[0]] and not i18n.has_japanese(rows[0]["label"])
     # with no translations at all, every label is the Japanese one, and the chart is still drawn
     translations({})
-    rows = spec_rows(charts.figure_chart(SURVEY, 15, "en").to_dict())
+    rows = spec_rows(builders.figure_chart(SURVEY, 15, "en").to_dict())
     assert [r["item"] for r in rows] == items
 
 
 def test_japanese_chart_is_the_same_with_translations_installed(translations):
-    before = charts.figure_chart(SURVEY, 16).to_dict()
+    before = builders.figure_chart(SURVEY, 16).to_dict()
     translations(english_map(SURVEY, [16]))
-    assert charts.figure_chart(SURVEY, 16, "ja").to_dict() == before
-    assert "item_ja" not in spec_rows(before) and charts.ORIGINAL_FIELD not in json.dumps(before)
+    assert builders.figure_chart(SURVEY, 16, "ja").to_dict() == before
+    assert "item_ja" not in spec_rows(before) and builders.ORIGINAL_FIELD not in json.dumps(before)
 
 
 @pytest.mark.parametrize("text", [
@@ -238,31 +239,31 @@ def test_japanese_chart_is_the_same_with_translations_installed(translations):
     "Short", "A-word-far-too-long-for-any-line-of-the-chart-so-it-must-be-cut-somewhere-in-the-middle",
 ])
 def test_english_labels_wrap_at_spaces_to_the_width_of_the_japanese_ones(text):
-    limit = charts.LABEL_WIDTH * charts.LABEL_SIZE
-    lines = charts.wrap_label(text, lang="en")
-    assert all(charts.font_px(line) <= limit for line in lines)
+    limit = builders.LABEL_WIDTH * builders.LABEL_SIZE
+    lines = builders.wrap_label(text, lang="en")
+    assert all(builders.font_px(line) <= limit for line in lines)
     if " " in text:
         assert " ".join(lines) == text                               # broken only at spaces
-        assert len(lines) == 1 or charts.font_px(lines[0] + " " + lines[1].split(" ")[0]) > limit   # lines are filled
+        assert len(lines) == 1 or builders.font_px(lines[0] + " " + lines[1].split(" ")[0]) > limit   # lines are filled
     else:
         assert "".join(lines) == text
     # Japanese text is wrapped as Japanese in either edition
     japanese = "知財管理を担当する内部スタッフが不足している"
-    assert charts.wrap_label(japanese, 12, lang="en") == charts.wrap_label(japanese, 12)
+    assert builders.wrap_label(japanese, 12, lang="en") == builders.wrap_label(japanese, 12)
 
 
 def test_font_px_measures_latin_text_with_the_font():
-    assert charts.font_px("iiii") < charts.font_px("WWWW")
-    assert charts.font_px("国際") == pytest.approx(2 * charts.LABEL_SIZE)          # full-width: 1 em
-    assert charts.font_px("international collaboration") < charts.text_px("international collaboration", 12)
+    assert builders.font_px("iiii") < builders.font_px("WWWW")
+    assert builders.font_px("国際") == pytest.approx(2 * builders.LABEL_SIZE)          # full-width: 1 em
+    assert builders.font_px("international collaboration") < builders.text_px("international collaboration", 12)
 
 
 def test_unpublished_figure_gives_an_english_note_in_the_english_edition(tmp_path):
     survey = load_survey(write_package(tmp_path))
-    result = charts.figure_chart(survey, 5, "en")
-    assert isinstance(result, charts.NotPublished)
+    result = builders.figure_chart(survey, 5, "en")
+    assert isinstance(result, builders.NotPublished)
     html = result._repr_html_()
-    assert "graphic in the report" in html and charts.SUPPLY_TABLE_LINK in html
+    assert "graphic in the report" in html and builders.SUPPLY_TABLE_LINK in html
     assert missing_values_text(lang="en") not in html and html.count(". ") + html.count(".<") <= 1
     assert not i18n.has_japanese(html.replace(result.title, ""))
     assert not i18n.has_japanese(missing_values_text(unlabelled=True, lang="en"))
@@ -271,8 +272,8 @@ def test_unpublished_figure_gives_an_english_note_in_the_english_edition(tmp_pat
 def test_english_notes_say_unknown_and_derived_in_english(translations):
     translations(english_map(SURVEY, [13, 14]))
     for number in (13, 14):
-        rows = spec_rows(charts.figure_chart(SURVEY, number, "en").to_dict())
+        rows = spec_rows(builders.figure_chart(SURVEY, number, "en").to_dict())
         notes = {r["note"] for r in rows if r["note"]}
         assert notes and not any(i18n.has_japanese(n) for n in notes), notes
-    unknown = [r for r in spec_rows(charts.figure_chart(SURVEY, 13, "en").to_dict()) if r["percent_value"] is None]
+    unknown = [r for r in spec_rows(builders.figure_chart(SURVEY, 13, "en").to_dict()) if r["percent_value"] is None]
     assert unknown and all(r["note"].startswith("unknown: ") for r in unknown)

@@ -1,13 +1,13 @@
-"""Findings the prose states in words are checked against the data (src/claims.py)."""
+"""Findings the prose states in words are checked against the data (src/book/claims.py)."""
 from __future__ import annotations
 
 import shutil
 
 import pytest
 
-from src.claims import CLAIMS, ClaimError, check_claims
-from src.datapkg import load_survey
-from src.i18n import has_japanese
+from src.base.i18n import has_japanese
+from src.book.claims import CLAIMS, ClaimError, check_claims
+from src.data.package import load_survey
 
 from conftest import REPO
 
@@ -119,7 +119,7 @@ def _fig12_with(tmp_path, row: str):
 def test_a_ranking_sentence_does_not_order_tied_answers(tmp_path):
     # Issue 22 item 6: with 常勤職員 made up to tie 確保していない (58 of 108 each) the prose read 「最も多い答えは
     # 「確保していない」で53.7％、次いで「常勤職員」が53.7％」; the order it states is now checked against the data
-    from src.book import glue_ranking
+    from src.book.glue import glue_ranking
 
     tied = _fig12_with(tmp_path, ",常勤職員,,58,108,53.7\n")
     with pytest.raises(ClaimError) as err:
@@ -131,14 +131,14 @@ def test_a_ranking_sentence_does_not_order_tied_answers(tmp_path):
 
 
 def test_a_tie_the_sentence_states_must_be_in_the_data():
-    from src.book import glue_ranking
+    from src.book.glue import glue_ranking
 
     with pytest.raises(ClaimError, match="declared tied, but the data does not tie them"):
         glue_ranking("fig12", load_survey(REPO / "data").table(12), top=2, ties=((1, 2),))
 
 
 def test_a_tie_just_below_the_named_places_asks_for_one_more(tmp_path):
-    from src.book import glue_ranking
+    from src.book.glue import glue_ranking
 
     # 常勤職員 made up to 14 of 108 (13.0 %), level with place 3: "the top two" are still two, but the top three
     # would leave out an answer as large as the third

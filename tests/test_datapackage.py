@@ -7,9 +7,9 @@ import sys
 
 import pytest
 
-from src.datapkg import COLUMNS, load_survey
-from src.figures import book_problems
-from src.validate import validate_directory
+from src.data.figures import book_problems
+from src.data.package import COLUMNS, load_survey
+from src.data.validate import validate_directory
 
 from conftest import REPO
 

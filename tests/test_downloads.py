@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 from bs4 import BeautifulSoup
 
-from src import charts, i18n, render, svgfont
-from src.datapkg import load_survey
-from src.figures import REGISTRY
+from src.base import i18n
+from src.charts import builders, export, svgfont
+from src.data.figures import REGISTRY
+from src.data.package import load_survey
 
 from browser import CHROMIUM_ARGS, chromium_path, file_url
 from conftest import REPO
@@ -36,7 +37,7 @@ def write_latin_only_font(path) -> None:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(render.font_dir() / render.FONT_FILE))
+    font = TTFont(str(export.font_dir() / export.FONT_FILE))
     subsetter = subset.Subsetter(subset.Options())
     subsetter.populate(text="".join(chr(c) for c in range(0x20, 0x7f)))
     subsetter.subset(font)
@@ -91,8 +92,8 @@ def drawn_widths(browser, svg_path) -> list:
 
 def reference_widths(browser, texts: list, work) -> list[float]:
     """Widths of ``texts`` in the bundled font, measured on a page of ``work`` that loads it."""
-    font = work / render.FONT_FILE
-    font.write_bytes((render.font_dir() / render.FONT_FILE).read_bytes())
+    font = work / export.FONT_FILE
+    font.write_bytes((export.font_dir() / export.FONT_FILE).read_bytes())
     (work / "ref.html").write_text("<!doctype html><body></body>", encoding="utf-8")
     page = browser.new_page()
     page.goto(file_url(work / "ref.html"))
@@ -137,7 +138,7 @@ def glued_output(spec: dict, edition: str | None) -> dict:
     metadata = {"scrapbook": {"name": "fig", "mime_prefix": "application/papermill.record/"}}
     if edition:
         metadata[i18n.EDITION_KEY] = edition
-    return nbformat.v4.new_output("display_data", data={"application/papermill.record/" + render.MIME_VEGALITE: spec},
+    return nbformat.v4.new_output("display_data", data={"application/papermill.record/" + export.MIME_VEGALITE: spec},
                                   metadata=metadata)
 
 
@@ -169,21 +170,21 @@ def english_labels():
 
 def test_export_writes_the_english_files_under_en_and_leaves_the_japanese_ones_as_they_were(english_labels, tmp_path):
     survey, labels, untranslated = english_labels
-    ja, en = (charts.figure_chart(survey, 16, lang).to_dict() for lang in ("ja", "en"))
+    ja, en = (builders.figure_chart(survey, 16, lang).to_dict() for lang in ("ja", "en"))
     both = tmp_path / "both"
-    written = render.export_figures(notebook(glued_output(ja, "ja"), glued_output(en, "en")), both, REPO / "data",
+    written = export.export_figures(notebook(glued_output(ja, "ja"), glued_output(en, "en")), both, REPO / "data",
                                     translations={"en": labels})
     assert sorted(p.relative_to(both).as_posix() for p in written) == [
         "en/fig16.csv", "en/fig16.png", "en/fig16.svg", "fig16.csv", "fig16.png", "fig16.svg"]
     # Japanese: the same files as a notebook from before the English edition (untagged output) gives
     before = tmp_path / "before"
-    render.export_figures(notebook(glued_output(ja, None)), before, REPO / "data")
+    export.export_figures(notebook(glued_output(ja, None)), before, REPO / "data")
     for name in ("fig16.csv", "fig16.svg", "fig16.png"):
         assert (both / name).read_bytes() == (before / name).read_bytes(), name
-    assert (both / "fig16.csv").read_bytes() == render.UTF8_BOM + (REPO / "data" / "fig16.csv").read_bytes()
+    assert (both / "fig16.csv").read_bytes() == export.UTF8_BOM + (REPO / "data" / "fig16.csv").read_bytes()
     # English CSV: the English labels, the same numbers, the original labels beside them
     raw = (both / "en" / "fig16.csv").read_bytes()
-    assert raw.startswith(render.UTF8_BOM) and raw.count(render.UTF8_BOM) == 1
+    assert raw.startswith(export.UTF8_BOM) and raw.count(export.UTF8_BOM) == 1
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
     source = list(csv.DictReader(io.StringIO((REPO / "data" / "fig16.csv").read_text(encoding="utf-8"), newline="")))
     assert list(rows[0]) == ["series", "item", "level", "count", "n", "percent", "series_ja", "item_ja", "level_ja"]
@@ -213,13 +214,13 @@ def test_english_csv_keeps_series_and_neutralises_labels_a_spreadsheet_would_run
     first = survey.table(13)["item"].iloc[0]
     i18n.use_translations({"en": {**labels, first: "=HYPERLINK(\"http://example.com\")"}})
     rows = list(csv.DictReader(io.StringIO(
-        render.figure_csv(REPO / "data", survey.resource(13), "en").decode("utf-8-sig"), newline="")))
+        export.figure_csv(REPO / "data", survey.resource(13), "en").decode("utf-8-sig"), newline="")))
     assert rows[0]["item"] == "'=HYPERLINK(\"http://example.com\")" and rows[0]["item_ja"] == first
     assert {r["series"] for r in rows} == {labels[s] for s in survey.table(13)["series"]}
     assert {r["series_ja"] for r in rows} == set(survey.table(13)["series"])
     # the Japanese download is still the data file itself
-    assert render.figure_csv(REPO / "data", survey.resource(13)) == (
-        render.UTF8_BOM + (REPO / "data" / "fig13.csv").read_bytes())
+    assert export.figure_csv(REPO / "data", survey.resource(13)) == (
+        export.UTF8_BOM + (REPO / "data" / "fig13.csv").read_bytes())
 
 
 @pytest.fixture
@@ -237,10 +238,10 @@ def test_english_csv_labels_are_the_english_charts(package_translations, number)
     """The CSV translates with i18n.tr itself: its labels must stay those the English chart shows, row by row."""
     survey = package_translations
     rows = list(csv.DictReader(io.StringIO(
-        render.figure_csv(REPO / "data", survey.resource(number), "en").decode("utf-8-sig"), newline="")))
+        export.figure_csv(REPO / "data", survey.resource(number), "en").decode("utf-8-sig"), newline="")))
     labels = ("series", "item", "level")
     shown = {tuple(r[f"{c}_ja"] or "" for c in labels): tuple(r[c] or "" for c in labels)
-             for r in spec_rows(charts.figure_chart(survey, number, "en").to_dict())}
+             for r in spec_rows(builders.figure_chart(survey, number, "en").to_dict())}
     assert [tuple(r[c] for c in labels) for r in rows] == [shown[tuple(r[f"{c}_ja"] for c in labels)] for r in rows]
     assert any(r["item"] != r["item_ja"] for r in rows)       # translated, not copied
 
@@ -249,9 +250,9 @@ def test_export_translates_the_csv_with_the_package_translations_in_a_process_wi
                                                                                           tmp_path):
     """The build exports in its own process, which never opened the survey: no translations are installed there."""
     survey = package_translations
-    en = charts.figure_chart(survey, 13, "en").to_dict()
+    en = builders.figure_chart(survey, 13, "en").to_dict()
     i18n.use_translations({})
-    render.export_figures(notebook(glued_output(en, "en")), tmp_path, REPO / "data")
+    export.export_figures(notebook(glued_output(en, "en")), tmp_path, REPO / "data")
     rows = list(csv.DictReader(io.StringIO((tmp_path / "en" / "fig13.csv").read_text(encoding="utf-8-sig"), newline="")))
     expected = survey.translations["en"]
     assert [r["item"] for r in rows] == [expected.get(r["item_ja"], r["item_ja"]) for r in rows]

@@ -1,6 +1,6 @@
 """The English edition (issue 15): built from the same run as the Japanese one, page for page.
 
-One execution serves both editions (src/i18n.py): these tests read the session's clean
+One execution serves both editions (src/base/i18n.py): these tests read the session's clean
 build — its two staged books and the published site, Japanese at the root, English in en/.
 """
 from __future__ import annotations
@@ -15,8 +15,8 @@ from bs4 import BeautifulSoup
 
 from browser import open_page
 from site_server import serve
-from src.execute import toc_chapters
-from src.i18n import edition_notebook, has_japanese
+from src.base.i18n import edition_notebook, has_japanese
+from src.build.execute import toc_chapters
 
 from conftest import REPO
 

@@ -16,9 +16,9 @@ from bs4 import BeautifulSoup
 
 from conftest import REPO
 from fixtures import summary_runs
-from src.datapkg import load_survey
-from src.figures import figure_spec
-from src.sphinx_cjk import join_soft_breaks
+from src.data.figures import figure_spec
+from src.data.package import load_survey
+from src.sphinxext.cjk import join_soft_breaks
 
 PAGES = ["index", "01_method", "02_status", "03_non_adopters", "04_projects", "05_institutions", "06_discussion",
          "audit", "data", "reproduce", "code"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from src import pipeline
+from src.build import cli
 
 from conftest import REPO, alive, descendants, run_build, start_build, tree_hashes, wait_until
 
@@ -100,7 +100,7 @@ def test_an_unwritable_build_directory_is_a_sentence(data_copy):
 
 def test_published_site_is_a_relative_symlink_that_a_copy_keeps(built, tmp_path):
     link = os.readlink(built / "html")
-    assert not os.path.isabs(link) and link.startswith(pipeline.SITES + "/")
+    assert not os.path.isabs(link) and link.startswith(cli.SITES + "/")
     assert (built / "html" / "index.html").exists()
     copy = tmp_path / "www"
     subprocess.run(["cp", "-rL", str(built / "html"), str(copy)], check=True)   # the README's copy command
@@ -127,7 +127,7 @@ def test_next_build_repairs_and_succeeds_at_once(built, data_copy, damage):
     site = built / "html"
     assert site.is_symlink() and (site / "index.html").exists()
     assert list((site / "_static").glob("mystnb.*.css"))
-    assert [p.name for p in (built / pipeline.SITES).iterdir()] == [Path(os.readlink(site)).name]
+    assert [p.name for p in (built / cli.SITES).iterdir()] == [Path(os.readlink(site)).name]
     assert not (built / "html.new").exists()
 
 
@@ -141,7 +141,7 @@ def _fake_site(root: Path, text: str) -> Path:
 def test_full_disk_during_publish_is_one_sentence_and_keeps_the_old_site(tmp_path, monkeypatch):
     target = tmp_path / "_build" / "html"
     target.parent.mkdir()
-    pipeline.publish(_fake_site(tmp_path / "old", "old"), target, "old", pipeline.Outcome())
+    cli.publish(_fake_site(tmp_path / "old", "old"), target, "old", cli.Outcome())
     real_copy = shutil.copyfile
 
     def copy_until_full(src, dst, **kwargs):
@@ -151,15 +151,15 @@ def test_full_disk_during_publish_is_one_sentence_and_keeps_the_old_site(tmp_pat
         return real_copy(src, dst, **kwargs)
 
     monkeypatch.setattr(shutil, "copyfile", copy_until_full)
-    outcome = pipeline.Outcome()
-    with pytest.raises(pipeline.PublishError) as err:
-        pipeline.publish(_fake_site(tmp_path / "new", "new"), target, "new", outcome)
+    outcome = cli.Outcome()
+    with pytest.raises(cli.PublishError) as err:
+        cli.publish(_fake_site(tmp_path / "new", "new"), target, "new", outcome)
     message = str(err.value)
     assert "the disk is full" in message and "previous site is still published" in message
     assert "\n" not in message and "Traceback" not in message
     assert outcome.published is None
     assert (target / "index.html").read_text(encoding="utf-8") == "old"
-    assert sorted(p.name for p in (target.parent / pipeline.SITES).iterdir()) == ["old"]   # partial copy removed
+    assert sorted(p.name for p in (target.parent / cli.SITES).iterdir()) == ["old"]   # partial copy removed
 
 
 def test_search_index_forgets_words_of_earlier_data(built, data_copy, tmp_path):
@@ -210,7 +210,7 @@ def test_a_data_file_changed_after_the_chapters_is_never_published(built, data_c
 @pytest.mark.parametrize("text", ["[]", "null", '{"timings": 5}', '{"outputs": 5}', '{"timings": {"x": "a"}}',
                                   '{"files": {"a": 1}', '{"key": ['])
 def test_an_unusable_build_record_reads_as_absent_in_one_line(tmp_path, capsys, text):
-    from src.execute import read_record
+    from src.build.execute import read_record
 
     record = tmp_path / "last-build.json"
     record.write_text(text, encoding="utf-8")

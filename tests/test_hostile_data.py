@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from src.datafiles import MAX_FILE_BYTES, published_files
-from src.datapkg import MAX_LABEL, MAX_ROWS
-from src.figures import book_problems
-from src.validate import validate_directory
+from src.data.figures import book_problems
+from src.data.files import MAX_FILE_BYTES, published_files
+from src.data.package import MAX_LABEL, MAX_ROWS
+from src.data.validate import validate_directory
 
 from conftest import REPO, run_build
 
@@ -186,15 +186,15 @@ def test_an_oversized_file_is_hashed_without_reading_it_whole(data, tmp_path):
     # for a 1 GB file). Not a speed target: whether hashing streams is a yes/no property, seen in the peak allocation.
     import tracemalloc
 
-    from src import pipeline
-    from src.changes import data_digest
+    from src.build import cli
+    from src.build.changes import data_digest
 
     size = 64 * 1024 * 1024
     with open(data / "fig12.csv", "ab") as fh:
         fh.truncate(size)
     tracemalloc.start()
     try:
-        pipeline.inputs_digest(REPO, data, tmp_path / "build")
+        cli.inputs_digest(REPO, data, tmp_path / "build")
         data_digest(data)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -273,7 +273,7 @@ def test_the_build_stops_at_validation_before_any_chapter_runs(data, tmp_path):
 
 
 def test_the_cache_keys_on_the_resolved_directory_not_the_name_shown(tmp_path):
-    from src.execute import plan_tasks
+    from src.build.execute import plan_tasks
 
     first = Path(shutil.copytree(REPO / "data", tmp_path / "one" / "data"))
     second = Path(shutil.copytree(REPO / "data", tmp_path / "two" / "data"))
@@ -501,8 +501,8 @@ def test_a_supplied_table_that_contradicts_the_reports_text_stops_the_build(data
 
 
 def test_a_supplied_table_that_agrees_with_the_reports_text_passes_the_check(data):
-    from src.claims import check_prose_facts
-    from src.datapkg import load_survey
+    from src.book.claims import check_prose_facts
+    from src.data.package import load_survey
 
     supply_fig02(data, FIG02_AGREEING)
     check_prose_facts(load_survey(data), 2)      # raises ClaimError on a contradiction

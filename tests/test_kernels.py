@@ -12,7 +12,7 @@ import pytest
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import default
 
-from src.execute import FRESH_KERNELS_ENV, KERNEL, _kernel_options
+from src.build.execute import FRESH_KERNELS_ENV, KERNEL, _kernel_options
 
 from conftest import REPO
 
@@ -80,14 +80,14 @@ class _DiesAtOnceReadyClient(_DiesAtOnce):
 
     @default("client_factory")
     def _ready_client(self):
-        from src.execute import _ready_client_class
+        from src.build.execute import _ready_client_class
 
         return _ready_client_class()
 
 
 def _execute_with_dying_kernels(task, results, manager) -> None:
     """In a forked child (execute_task redirects stderr and sets the environment, as in a worker)."""
-    from src import execute
+    from src.build import execute
 
     execute._kernel_options = lambda: {"kernel_manager_class": manager}
     try:
@@ -101,7 +101,7 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
     """A chapter whose kernel dies before running any cell runs in a fresh kernel; no cell ran twice."""
     import multiprocessing
 
-    from src import execute
+    from src.build import execute
 
     chapter = tmp_path / "chapter.md"
     chapter.write_text("---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\n"
@@ -126,8 +126,8 @@ def test_a_kernel_that_dies_before_its_first_reply_is_started_once_more(tmp_path
 
 def test_a_build_stopped_by_bad_data_leaves_no_worker(tmp_path):
     """The chapter workers start before the data are validated; a refused build stops them again."""
-    from src import execute, pipeline
-    from src.datafiles import DataError
+    from src.build import execute, cli
+    from src.data.files import DataError
 
     from conftest import alive, copy_book_sources, descendants
 
@@ -137,7 +137,7 @@ def test_a_build_stopped_by_bad_data_leaves_no_worker(tmp_path):
     (data / "fig15.csv").write_text("series,item\nbroken", encoding="utf-8")
     before = descendants(os.getpid())
     with pytest.raises(DataError, match="fig15.csv"):
-        pipeline.build(root, data, tmp_path / "_build", jobs=2, quiet=True)
+        cli.build(root, data, tmp_path / "_build", jobs=2, quiet=True)
     assert execute._prestarted is None
     left = {pid for pid in descendants(os.getpid()) - before if alive(pid)}
     assert not left, f"processes left behind: {left}"

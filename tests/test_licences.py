@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import vl_convert as vlc
 
-from src.render import WEB_FONT_PATH, vegalite_version
+from src.charts.export import WEB_FONT_PATH, vegalite_version
 
 from conftest import REPO
 
-# The vega licence files in src/static/vega/ are the LICENSE files of these npm releases,
+# The vega licence files in src/sphinxext/static/vega/ are the LICENSE files of these npm releases,
 # the ones vl-convert bundles. A vl-convert upgrade fails here: re-check the texts, then update.
 BUNDLED = {"vega": "6.2.0", "vega-lite": "6.4", "vega-embed": "7.0.2"}
 SHIPPED = ["vega/LICENSE-vega.txt", "vega/LICENSE-vega-lite.txt", "vega/LICENSE-vega-embed.txt", "fonts/OFL.txt", "fonts/OFL-NotoSansCJKjp-Bold.txt"]
@@ -31,7 +31,7 @@ def test_licence_texts_match_the_bundled_versions():
     assert {"vega": vlc.get_vega_version(), "vega-lite": vegalite_version(),
             "vega-embed": vlc.get_vega_embed_version()} == BUNDLED
     for name in ("vega", "vega-lite", "vega-embed"):
-        text = (REPO / "src/static/vega" / f"LICENSE-{name}.txt").read_text(encoding="utf-8")
+        text = (REPO / "src/sphinxext/static/vega" / f"LICENSE-{name}.txt").read_text(encoding="utf-8")
         assert "University of Washington Interactive Data Lab" in text
         assert "Redistribution and use in source and binary forms" in text
 

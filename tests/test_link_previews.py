@@ -15,8 +15,8 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from src.execute import toc_chapters
-from src.sphinx_ext import NO_BASE_URL
+from src.build.execute import toc_chapters
+from src.sphinxext.link_previews import NO_BASE_URL
 
 from conftest import REPO, copy_book_sources, run_build
 
@@ -100,7 +100,7 @@ def test_without_base_url_sphinx_says_so_once_and_warns_nothing(tmp_path):
     """The same extension in a one-page Sphinx project, where its log is visible."""
     src = tmp_path / "src"
     src.mkdir()
-    (src / "conf.py").write_text('extensions = ["src.sphinx_ext"]\nhtml_baseurl = ""\n', encoding="utf-8")
+    (src / "conf.py").write_text('extensions = ["src.sphinxext.link_previews"]\nhtml_baseurl = ""\n', encoding="utf-8")
     (src / "index.rst").write_text("Title\n=====\n\nA first paragraph that is long enough to describe the page "
                                    "in a link preview, with a few more words.\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "sphinx", "-W", "-b", "html", str(src), str(tmp_path / "out")],

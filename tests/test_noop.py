@@ -13,7 +13,7 @@ import pytest
 
 from conftest import REPO, copy_book_sources, run_build, tree_hashes
 
-from src.pipeline import INPUTS_KEY, inputs_digest
+from src.build.cli import INPUTS_KEY, inputs_digest
 
 FAST = "inputs: unchanged since the last build"
 
@@ -100,7 +100,7 @@ def test_noop_takes_the_fast_path_and_any_change_the_full_one(clean_build, tmp_p
     assert proc.returncode == 0, proc.stderr
     assert FAST in proc.stdout and "0 to execute" in proc.stdout
     imported = {line.split("|")[-1].strip() for line in proc.stderr.splitlines() if line.startswith("import time:")}
-    assert imported and not {"pandas", "src.validate", "papermill"} & imported
+    assert imported and not {"pandas", "src.data.validate", "papermill"} & imported
     assert record(build_dir)["executed"] == []
     assert tree_hashes(build_dir / "html") == before
 

@@ -1,6 +1,6 @@
 """Every computed number explains itself (issue 21, part 2).
 
-Fast tests of the provenance records (src/provenance.py) and the glue helpers' refusal of a bare number;
+Fast tests of the provenance records (src/book/provenance.py) and the glue helpers' refusal of a bare number;
 then, in Chromium at 390 px on every chapter page of both editions of the session's clean build: every
 number glued with a panel opens it (click, Enter), its inputs are found in the CSV it links (this
 edition's download) and recompute to the number shown; it has an accessible name, Esc closes it and
@@ -24,10 +24,10 @@ from bs4 import BeautifulSoup
 
 from browser import open_page
 from site_server import serve
-from src import provenance as P
-from src.datapkg import load_survey
-from src.execute import toc_chapters
-from src.shares import rating_ranking, round_half_up
+from src.book import provenance as P
+from src.build.execute import toc_chapters
+from src.data.package import load_survey
+from src.data.shares import rating_ranking, round_half_up
 
 from conftest import REPO, run_build
 
@@ -81,7 +81,7 @@ def test_every_kind_of_record_recomputes_to_its_value(survey):
 
 
 def test_a_bare_number_or_a_record_that_does_not_add_up_is_a_loud_error(survey):
-    from src.book import glue_count, glue_percent
+    from src.book.glue import glue_count, glue_percent
 
     with pytest.raises(P.ProvenanceError, match="people_min"):
         glue_percent("people_min", 13.9)

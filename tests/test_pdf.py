@@ -1,4 +1,4 @@
-"""The PDF edition (src/pdf.py): what it contains, read back with pypdf, and when the site links it.
+"""The PDF edition (src/build/pdf.py): what it contains, read back with pypdf, and when the site links it.
 
 One PDF per edition (Japanese, English) is printed per session, from a copy of the session's clean build.
 """
@@ -18,11 +18,11 @@ from pypdf import PdfReader
 
 from browser import file_url, open_page
 from conftest import REPO, run_build
-from src import layout
-from src import pdf as pdf_edition
-from src.edition import fresh_pdf, fresh_pdfs
-from src.execute import toc_chapters
-from src.i18n import has_japanese
+from src.base.i18n import has_japanese
+from src.book import site_paths
+from src.build import pdf as pdf_edition
+from src.build.execute import toc_chapters
+from src.build.pdf_record import fresh_pdf, fresh_pdfs
 
 A4_WIDTH, A4_HEIGHT = 595.28, 841.89      # points
 PRINT_ROUNDING = 1.0                       # chromium rounds the paper to its pixel grid (595.92 × 842.88)
@@ -30,8 +30,8 @@ CHAPTERS = [name for name in toc_chapters(REPO) if name != "chapters/index"]
 
 
 def run_pdf(build_dir: Path) -> subprocess.CompletedProcess:
-    """``python -m src.pdf build`` exactly as ``make pdf`` runs it after the site."""
-    return subprocess.run([sys.executable, "-m", "src.pdf", "build", "--build-dir", str(build_dir)], cwd=REPO,
+    """``python -m src.build.pdf build`` exactly as ``make pdf`` runs it after the site."""
+    return subprocess.run([sys.executable, "-m", "src.build.pdf", "build", "--build-dir", str(build_dir)], cwd=REPO,
                           capture_output=True, text=True)
 
 
@@ -140,7 +140,7 @@ def test_no_site_controls_in_the_pdf(text):
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_numbers_print_plain_without_their_panels(readers, lang):
     """Issue 21 part 2: a number's panel (where it comes from) is no part of the printed text."""
-    from src.provenance import _PANEL_TEXT
+    from src.book.provenance import _PANEL_TEXT
 
     text = squeezed("".join(page.extract_text() for page in readers[lang].pages))
     words = _PANEL_TEXT["ja" if lang == "ja" else "en"]
@@ -310,8 +310,8 @@ def test_a_stale_pdf_is_not_linked(printed, clean_build, tmp_path, browser):
     for lang, root in (("ja", site), ("en", site / "en")):
         assert pdf_edition.read_record(build_dir, lang)["stage_digest"] != json.loads(
             (build_dir / "last-build.json").read_text(encoding="utf-8"))["stage_digest"]
-        assert not (root / layout.PDF / pdf_edition.PDF_NAMES[lang]).exists()
-        assert "window.pdfEdition = null;" in (root / layout.PDF / pdf_edition.EDITION_JS).read_text()
+        assert not (root / site_paths.PDF / pdf_edition.PDF_NAMES[lang]).exists()
+        assert "window.pdfEdition = null;" in (root / site_paths.PDF / pdf_edition.EDITION_JS).read_text()
         page, visit = open_page(browser, file_url(root / "chapters/index.html"))
         assert page.locator("h1").count() and page.locator(".pdf-edition-link").count() == 0
         assert not visit.console_errors

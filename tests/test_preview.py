@@ -138,14 +138,14 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, sys.argv[1])
-from src.pipeline import BuildError, _lock
+from src.build.cli import BuildError, build_lock
 
 args = sys.argv[2:]
 if "--start-on-stdin" in args and sys.stdin.readline().strip() != "go":
     sys.exit(0)
 data, build_dir = Path(args[args.index("--data") + 1]), Path(args[args.index("--build-dir") + 1])
 try:
-    lock = _lock(build_dir)
+    lock = build_lock(build_dir)
 except BuildError as exc:
     print(f"BUILD FAILED — the previous site (if any) was left unchanged.\\n{exc}", file=sys.stderr)
     sys.exit(1)
@@ -168,7 +168,7 @@ page.replace(build_dir / "html" / "index.html")
 @pytest.fixture
 def fake_build(tmp_path, monkeypatch):
     """The preview's builds are FAKE_BUILD, with the preview's own arguments."""
-    from src import preview
+    from src.build import preview
 
     script = tmp_path / "fake_build.py"
     script.write_text(FAKE_BUILD, encoding="utf-8")
@@ -182,7 +182,7 @@ def served(state, lifespan: str = "on"):
     """The preview's app for ``state`` on a free port (its watcher too, with ``lifespan`` on); the base URL."""
     import uvicorn
 
-    from src.preview import create_app
+    from src.build.preview import create_app
 
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(state, port), host="127.0.0.1", port=port,
@@ -217,7 +217,7 @@ def builds(build_dir: Path) -> list[str]:
 
 
 def test_preview_goes_on_after_a_line_over_64_kib_and_ignores_its_build_dir_inside_the_data(fake_build, capsys):
-    from src.preview import ECHO_LINE_BYTES, PreviewState
+    from src.build.preview import ECHO_LINE_BYTES, PreviewState
 
     data = fake_build / "data"
     data.mkdir()
@@ -242,7 +242,7 @@ def test_preview_goes_on_after_a_line_over_64_kib_and_ignores_its_build_dir_insi
 
 
 def test_a_failing_watcher_says_so_in_the_terminal_and_on_the_pages(fake_build, monkeypatch, capsys):
-    from src import preview
+    from src.build import preview
 
     data = fake_build / "data"
     data.mkdir()
@@ -265,14 +265,14 @@ def test_a_failing_watcher_says_so_in_the_terminal_and_on_the_pages(fake_build, 
 
 
 def test_an_error_from_the_build_lock_clears_when_the_other_build_ends(fake_build, capsys):
-    from src.preview import PreviewState
+    from src.build.preview import PreviewState
 
     data = fake_build / "data"
     data.mkdir()
     build_dir = fake_build / "_build"
     state = PreviewState(fake_build, data, build_dir, jobs=1)
-    other_build = ("import sys; from pathlib import Path; from src.pipeline import _lock; "
-                   f"fd = _lock(Path({str(build_dir)!r})); print('locked', flush=True); sys.stdin.readline(); "
+    other_build = ("import sys; from pathlib import Path; from src.build.cli import build_lock; "
+                   f"fd = build_lock(Path({str(build_dir)!r})); print('locked', flush=True); sys.stdin.readline(); "
                    f"page = Path({str(build_dir / 'html' / 'other.tmp')!r}); page.write_text('<p>the other build</p>'); "
                    "page.replace(page.with_name('index.html'))")
     with served(state) as url:
@@ -295,7 +295,7 @@ def test_an_error_from_the_build_lock_clears_when_the_other_build_ends(fake_buil
 
 
 def test_a_range_request_gets_the_bytes_its_content_range_names(tmp_path):
-    from src.preview import PreviewState
+    from src.build.preview import PreviewState
 
     html = tmp_path / "_build" / "html"
     html.mkdir(parents=True)

@@ -1,7 +1,7 @@
 """An edit to a chapter's prose runs no code (issue 25): the cached outputs take the current Markdown.
 
 A chapter's cache key leaves its source out; its code cells are compared with the cached run's
-instead (src/prose.py). These tests rebuild a private copy of one clean build.
+instead (src/build/prose.py). These tests rebuild a private copy of one clean build.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_book_sources, run_build
-from src import prose
+from src.build import prose
 
 II4 = "chapters/05_institutions"
 JA_OLD, JA_NEW = "国際産学連携を実際に行っている大学等は、どんな方針で", "国際産学連携を実際に行っている大学等は、どのような方針で"

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import REPO, alive, descendants, tree_hashes, wait_until
 
-from src.preview import needs_fresh_process
+from src.build.preview import needs_fresh_process
 
 
 def lock_is_free(build_dir: Path) -> bool:

@@ -18,7 +18,7 @@ from bs4 import BeautifulSoup
 from conftest import REPO, copy_book_sources, run_build
 
 #: Pages a fig15.csv edit must not re-execute: other figures' chapters, and the appendices that only
-#: list the data files (their checksums come from Sphinx, see src/sphinx_checksums.py).
+#: list the data files (their checksums come from Sphinx, see src/sphinxext/checksums.py).
 UNRELATED_TO_FIG15 = {"chapters/01_method", "chapters/02_status", "chapters/03_non_adopters", "chapters/04_projects",
                       "chapters/code", "chapters/data", "chapters/reproduce"}
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from src.data.answers import SHOWN, read_responses
+from src.data.respondents.answers import SHOWN, read_responses
 
 from conftest import FIXTURES
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from src.data.codebook import CODEBOOK, RANKED, read_codebook
-from src.datafiles import MAX_FILE_BYTES
+from src.data.files import MAX_FILE_BYTES
+from src.data.respondents.codebook import CODEBOOK, RANKED, read_codebook
 
 from conftest import FIXTURES
 

@@ -13,9 +13,9 @@ from fractions import Fraction
 
 import pytest
 
-from src.data.aggregate import Row, load_responses
-from src.data.codebook import MENTIONS, RATING, RESPONDENTS, SINGLE, Question, Series
-from src.data.disclosure import SUPPRESSED, breakdown, suppression
+from src.data.respondents.aggregate import Row, load_responses
+from src.data.respondents.codebook import MENTIONS, RATING, RESPONDENTS, SINGLE, Question, Series
+from src.data.respondents.disclosure import SUPPRESSED, breakdown, suppression
 
 from conftest import FIXTURES
 

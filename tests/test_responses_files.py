@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from src.data import responses as reader
-from src.data.aggregate import load_responses
-from src.data.answers import read_responses
-from src.data.codebook import CODEBOOK, read_codebook
+from src.data.respondents import responses as reader
+from src.data.respondents.aggregate import load_responses
+from src.data.respondents.answers import read_responses
+from src.data.respondents.codebook import CODEBOOK, read_codebook
 
 from conftest import FIXTURES
 from fixtures.make_responses import write_sav, write_xlsx

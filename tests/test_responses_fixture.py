@@ -16,10 +16,10 @@ import sys
 
 import pytest
 
-from src.data.aggregate import compare_tables, load_responses, write_snapshot
-from src.datapkg import load_survey
-from src.figures import book_problems
-from src.validate import validate_directory
+from src.data.figures import book_problems
+from src.data.package import load_survey
+from src.data.respondents.aggregate import compare_tables, load_responses, write_snapshot
+from src.data.validate import validate_directory
 
 from conftest import FIXTURES, REPO
 

@@ -1,4 +1,4 @@
-"""The Japanese search splitter's cache (src/sphinx_search.py): the same words as Sphinx's own
+"""The Japanese search splitter's cache (src/sphinxext/search.py): the same words as Sphinx's own
 splitter, each text split once, kept between builds only for the splitter that made them."""
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from types import SimpleNamespace
 
 from sphinx.search.ja import DefaultSplitter
 
-from src import sphinx_search
-from src.sphinx_search import SPLITS_FILE, SearchJapaneseTyped, _load_splits, _save_splits
+from src.sphinxext import search as sphinx_search
+from src.sphinxext.search import SPLITS_FILE, SearchJapaneseTyped, _load_splits, _save_splits
 
 TEXTS = ["国際産学連携に取り組む大学等の割合", "与信能力を確認する手続き", "793校を対象とした調査"]
 

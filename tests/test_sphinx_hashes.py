@@ -38,10 +38,10 @@ def test_without_the_extension_sphinx_keeps_the_old_page(tmp_path):
 
 
 def test_a_page_whose_content_changed_is_read_again_whatever_its_time(tmp_path):
-    html = rebuilt_after_a_clock_skew(tmp_path, ["src.sphinx_hashes"])
+    html = rebuilt_after_a_clock_skew(tmp_path, ["src.sphinxext.hashes"])
     assert "86.5 percent" in html and "87.5 percent" not in html
 
 
 def test_the_book_loads_the_extension():
     config = yaml.safe_load((REPO / "_config.yml").read_text(encoding="utf-8"))
-    assert "src.sphinx_hashes" in config["sphinx"]["config"]["extensions"]
+    assert "src.sphinxext.hashes" in config["sphinx"]["config"]["extensions"]

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from src import i18n
-from src.datapkg import (MAX_LABEL, load_survey, missing_translations, reader_text_kinds, reader_texts,
-                         unused_translations)
-from src.figures import book_problems
-from src.validate import validate_directory
+from src.base import i18n
+from src.data.figures import book_problems
+from src.data.package import (MAX_LABEL, load_survey, missing_translations, reader_text_kinds, reader_texts,
+                              unused_translations)
+from src.data.validate import validate_directory
 
 from conftest import REPO
 from fixtures.package import write_package
@@ -265,9 +265,9 @@ def test_reader_text_kinds_mark_labels():
 
 
 def test_the_schema_states_the_loader_limits():
-    """The limits are written twice (schema and src/datapkg.py): they must agree."""
-    from src.datapkg import MAX_TEXT
-    from src.validate import SCHEMA
+    """The limits are written twice (schema and src/data/package.py): they must agree."""
+    from src.data.package import MAX_TEXT
+    from src.data.validate import SCHEMA
 
     defs = json.loads(SCHEMA.read_text(encoding="utf-8"))["$defs"]
     assert defs["translation"]["maxLength"] == defs["translated_text"]["maxLength"] == MAX_TEXT

@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from src.datafiles import DataError
-from src.datapkg import load_survey
-from src.figures import book_problems
-from src.validate import validate_directory
+from src.data.figures import book_problems
+from src.data.files import DataError
+from src.data.package import load_survey
+from src.data.validate import validate_directory
 
 from fixtures.package import HEADER, MULTI, RATING, SINGLE, write_package
 
