@@ -16,8 +16,10 @@ from typing import Any, Callable, Iterable
 
 
 from src.data.files import DESCRIPTOR, README, Problem, confined_path, read_descriptor, read_regular_file
-from src.data.package import (LABEL, MAX_LABEL, CONTROL_CHARACTERS, Resource, frame_labels, read_resources, read_tables,
-                              reader_text_kinds, swapped_table_problems)
+from src.data.resources import Resource, read_resources
+from src.data.rules import CONTROL_CHARACTERS, LABEL, MAX_LABEL
+from src.data.tables import frame_labels, read_tables, swapped_table_problems
+from src.data.translations import reader_text_kinds
 
 
 SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
@@ -139,7 +141,7 @@ def translation_problems(descriptor: dict[str, Any], resources: Iterable[Resourc
     """A translated label must fit where the label goes: at most MAX_LABEL characters, like the label.
 
     The shape of ``translations`` is the schema's (``_schema_problems``); which texts are labels
-    is :func:`src.data.package.reader_text_kinds`'s, with the labels of the tables that could be read.
+    is :func:`src.data.translations.reader_text_kinds`'s, with the labels of the tables that could be read.
     """
     by_language = descriptor.get("translations")
     if not isinstance(by_language, dict) or not any(isinstance(t, dict) and t for t in by_language.values()):
