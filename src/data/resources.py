@@ -13,6 +13,7 @@ from typing import Any
 
 from src.data.files import DESCRIPTOR, Problem, confined_path, link_target
 from src.data.rules import COLUMNS, QUESTION_TYPES, RESOURCE_NAME
+from src.data.tableschema import SchemaFiles
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Resource:
     """One figure's entry in the data package, with the metadata the book reads as typed fields.
 
     The meaning of each key is documented in data/README.md; ``meta`` keeps the raw entry
-    (for keys the book does not read, such as ``schema``).
+    (for keys the book does not read).
     """
 
     name: str
@@ -29,6 +30,8 @@ class Resource:
     question_type: str
     path: Path | None          # None: the package has no table for this figure
     meta: dict[str, Any] = field(repr=False)
+    #: The checked table schema (inline or the shared file), None when the entry has none (src/data/tableschema.py).
+    table_schema: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def published(self) -> bool:
@@ -93,7 +96,8 @@ class Resource:
         return (self.meta.get("series_question_type") or {}).get(series, self.question_type)
 
 
-def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource | None, list[Problem]]:
+def _resource_problems(index: int, res: Any, directory: Path,
+                       schemas: SchemaFiles) -> tuple[Resource | None, list[Problem]]:
     where = f"{DESCRIPTOR} (resources[{index}])"
     if not isinstance(res, dict):
         return None, [Problem(where, "is not an object", "write the resource as {\"name\": \"figNN\", ...}")]
@@ -125,9 +129,11 @@ def _resource_problems(index: int, res: Any, directory: Path) -> tuple[Resource 
         problems.append(Problem(where, f"resource '{name}' has neither \"path\" nor an empty inline table",
                                 f"set \"path\": \"{name}.csv\" (or \"data\": {json.dumps([list(COLUMNS)])} "
                                 "if the table is not published)", field="path"))
+    schema, schema_problems = schemas.resolve(where, name, res.get("schema"))
+    problems += schema_problems
     if problems:
         return None, problems
-    return Resource(name, number, str(res.get("title", "")), qtype, path, res), []
+    return Resource(name, number, str(res.get("title", "")), qtype, path, res, schema), []
 
 
 def _table_path(where: str, name: str, listed: Any, directory: Path) -> tuple[Path | None, Problem | None]:
@@ -177,8 +183,9 @@ def _is_empty_inline(data: Any) -> bool:
 
 def read_resources(directory: Path, descriptor: dict[str, Any]) -> tuple[list[Resource], list[Problem]]:
     resources, problems, seen = [], [], set()
+    schemas = SchemaFiles(directory)
     for i, raw in enumerate(descriptor["resources"]):
-        res, res_problems = _resource_problems(i, raw, directory)
+        res, res_problems = _resource_problems(i, raw, directory, schemas)
         problems += res_problems
         if res is None:
             continue

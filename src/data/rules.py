@@ -28,6 +28,10 @@ MAX_ROWS = 200
 MAX_LABEL = 200
 
 
+#: Longest cell the CSV reader takes at all (the csv module's default): longer is "a cell is longer than …".
+MAX_CELL = 131_072
+
+
 #: A cell starting with one of these is a formula when the CSV is opened in a spreadsheet (OWASP).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 

@@ -18,8 +18,8 @@ import pandas as pd
 
 from src.data.files import Problem, decode_text, read_regular_file, record_read
 from src.data.resources import Resource
-from src.data.rules import (COLUMNS, CONTROL_CHARACTERS, FORMULA_START, LABEL_COLUMNS, MAX_DIGITS, MAX_LABEL,
-                            MAX_ROWS)
+from src.data.rules import (COLUMNS, CONTROL_CHARACTERS, FORMULA_START, LABEL_COLUMNS, MAX_CELL, MAX_DIGITS,
+                            MAX_LABEL, MAX_ROWS)
 from src.data.shares import percent_of, round_half_up
 
 
@@ -72,13 +72,17 @@ def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list
     """Parse one figure CSV and check it row by row; the frame is None when unusable."""
     fname = res.path.name if res.path else res.name
     reader = csv.reader(io.StringIO(text, newline=""))
+    # The limit is the csv module's global, which libraries move (Frictionless sets 2**31 on import): set it here.
+    previous = csv.field_size_limit(MAX_CELL)
     try:
         rows = list(reader)
     except csv.Error as exc:
-        what = (f"a cell is longer than {csv.field_size_limit():,} characters" if "field larger" in str(exc)
+        what = (f"a cell is longer than {MAX_CELL:,} characters" if "field larger" in str(exc)
                 else f"cannot be read as CSV ({exc})")
         return None, [Problem(fname, what, f"labels are at most {MAX_LABEL} characters; check the quoting of that line",
                               line=reader.line_num)]
+    finally:
+        csv.field_size_limit(previous)
     if len(rows) - 1 > MAX_ROWS:
         return None, [Problem(fname, f"has {len(rows) - 1} rows; the limit is {MAX_ROWS}",
                               "a figure's table has one row per (series, item, level); shorten it (data/README.md)")]
@@ -273,7 +277,9 @@ def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bo
     return problems
 
 
-def read_tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+def read_tables(directory: Path, resources: Iterable[Resource],
+                texts: dict[str, str] | None = None) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Each published table parsed and checked; ``texts`` (if given) receives each decoded text, for the generic checks."""
     frames, problems = {}, []
     for res in resources:
         if not res.published:
@@ -287,6 +293,8 @@ def read_tables(directory: Path, resources: Iterable[Resource]) -> tuple[dict[st
         problems += decode_problems
         if text is None:
             continue
+        if texts is not None:
+            texts[res.name] = text
         frame, table_problems = _table_problems(res, text)
         problems += table_problems
         if frame is not None:

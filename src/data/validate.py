@@ -1,7 +1,8 @@
 """Validation of a whole data directory before anything runs: every problem at once.
 
 ``validate_directory`` checks the package's own metadata against ``datapackage.schema.json``,
-every resource and table (through the loader's parser), and the published README; the book's
+every resource and table (through the loader's parser, then Frictionless's generic checks:
+``src/data/generic.py``), and the published README; the book's
 own requirements (a resource per figure of the registry) are passed in by the caller
 (``src/figures.book_problems``), so this module does not depend on the book.
 """
@@ -16,6 +17,7 @@ from typing import Any, Callable, Iterable
 
 
 from src.data.files import DESCRIPTOR, README, Problem, confined_path, read_descriptor, read_regular_file
+from src.data.generic import frictionless_problems
 from src.data.resources import Resource, read_resources
 from src.data.rules import CONTROL_CHARACTERS, LABEL, MAX_LABEL
 from src.data.tables import frame_labels, read_tables, swapped_table_problems
@@ -128,7 +130,10 @@ def validate_directory(directory: Path | str, requirements: Iterable[Requirement
         return problems
     schema = _schema_problems(descriptor)
     resources, res_problems = read_resources(directory, descriptor)
-    frames, table_problems = read_tables(directory, resources)
+    texts: dict[str, str] = {}
+    frames, table_problems = read_tables(directory, resources, texts)
+    table_problems += frictionless_problems(resources, {k: v for k, v in texts.items() if k in frames},
+                                            table_problems)
     required = [p for check in requirements for p in check(descriptor, resources)]
     translated = translation_problems(descriptor, resources, frames)
     swapped = swapped_table_problems(resources, frames)
