@@ -237,3 +237,16 @@ def test_loading_does_not_import_frictionless():
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
                           env=dict(os.environ))
     assert proc.stdout.strip() == "False", proc.stderr[-2000:]
+
+
+def test_a_schema_rule_on_a_line_the_parser_flagged_elsewhere_is_still_reported(data):
+    """The parser's message covers its own cell (or a whole row), not the other cells of that line."""
+    schema = json.loads((data / "table.schema.json").read_text(encoding="utf-8"))
+    schema["fields"][1]["constraints"]["maxLength"] = 5
+    (data / "table.schema.json").write_text(json.dumps(schema, ensure_ascii=False), encoding="utf-8")
+    path = data / "fig12.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace(",嘱託・非常勤職員,,14,108,13.0", ",嘱託・非常勤職員,,14,108,13.5"),
+                    encoding="utf-8")
+    found = problems(data)
+    assert any(p.startswith("fig12.csv, line 3, field 'percent': percent 13.5 disagrees") for p in found), found
+    assert any(p.startswith("fig12.csv, line 3, field 'item': '嘱託・非常勤職員' breaks the schema") for p in found), found

@@ -19,11 +19,11 @@ of the project's (a constraint of its own, a primary key) is enforced that way.
 from __future__ import annotations
 
 import csv
-import io
 from typing import Any, Iterable
 
 from src.data.files import Problem
 from src.data.resources import Resource
+from src.data.tables import csv_rows
 from src.data.tableschema import SCHEMA_FILE, for_frictionless
 
 #: Errors the project decides otherwise: blank rows are skipped by the parser (data/README.md).
@@ -43,24 +43,25 @@ def frictionless_problems(resources: Iterable[Resource], texts: dict[str, str],
     from frictionless import Checklist, Resource as Table, Schema     # ≈0.3 s: validation only, never the no-op build
     csv.field_size_limit(limit)             # importing it raised the csv module's global limit to 2**31
 
-    covered = {(p.file, p.line, p.field) for p in reported} | {(p.file, p.line, None) for p in reported}
-    file_level = {p.file for p in reported if p.line is None}
+    reported = list(reported)
+    cells = {(p.file, p.line, p.field) for p in reported}                  # what the parser said, where
+    rows_said = {(p.file, p.line) for p in reported if p.field is None}     # …about a whole row
+    lines = {(p.file, p.line) for p in reported}
     checklist = Checklist(skip_errors=SKIPPED)
     problems = []
     for res in resources:
         fname = res.path.name
-        if fname in file_level:
-            continue
         schema = for_frictionless(res.table_schema)
-        rows = list(csv.reader(io.StringIO(texts[res.name], newline="")))
+        rows = csv_rows(texts[res.name])          # the parser read it already: it parses
         table = Table(data=rows, schema=Schema.from_descriptor(schema))
         report = table.validate(checklist)
         for task in report.tasks:
             for error in task.errors:
                 problem = _problem(fname, error, schema, declared=res.table_schema is not None)
-                if (problem.file, problem.line, problem.field) in covered or (problem.file, problem.line, None) in covered:
+                key, line = (problem.file, problem.line, problem.field), (problem.file, problem.line)
+                if key in cells or line in rows_said or (problem.field is None and line in lines):
                     continue
-                covered.add((problem.file, problem.line, problem.field))
+                cells.add(key)
                 problems.append(problem)
     return problems
 

@@ -68,21 +68,33 @@ def _number_error(text: str) -> str:
     return f"'{shown}' is not a plain number (ASCII digits and at most one decimal point)"
 
 
+def csv_rows(text: str) -> list[list[str]]:
+    """The rows of a CSV text, cells of at most MAX_CELL characters (csv.Error, with ``line_num``, otherwise).
+
+    The limit is the csv module's global, which libraries move (importing Frictionless sets 2**31):
+    it is set for this read and put back.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
+    previous = csv.field_size_limit(MAX_CELL)
+    try:
+        return list(reader)
+    except csv.Error as exc:
+        exc.line_num = reader.line_num
+        raise
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _table_problems(res: Resource, text: str) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Parse one figure CSV and check it row by row; the frame is None when unusable."""
     fname = res.path.name if res.path else res.name
-    reader = csv.reader(io.StringIO(text, newline=""))
-    # The limit is the csv module's global, which libraries move (Frictionless sets 2**31 on import): set it here.
-    previous = csv.field_size_limit(MAX_CELL)
     try:
-        rows = list(reader)
+        rows = csv_rows(text)
     except csv.Error as exc:
         what = (f"a cell is longer than {MAX_CELL:,} characters" if "field larger" in str(exc)
                 else f"cannot be read as CSV ({exc})")
         return None, [Problem(fname, what, f"labels are at most {MAX_LABEL} characters; check the quoting of that line",
-                              line=reader.line_num)]
-    finally:
-        csv.field_size_limit(previous)
+                              line=exc.line_num)]
     if len(rows) - 1 > MAX_ROWS:
         return None, [Problem(fname, f"has {len(rows) - 1} rows; the limit is {MAX_ROWS}",
                               "a figure's table has one row per (series, item, level); shorten it (data/README.md)")]
