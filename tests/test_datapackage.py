@@ -9,6 +9,8 @@ import pytest
 
 from src.data.figures import book_problems
 from src.data.package import COLUMNS, load_survey
+from src.data.rules import FIELD_TYPES
+from src.data.tableschema import DEFAULT_SCHEMA
 from src.data.validate import validate_directory
 
 from conftest import REPO
@@ -38,9 +40,18 @@ def test_one_resource_per_figure_in_order():
 def test_resource_metadata_is_complete(res):
     for key in ("title", "figure", "question_type", "n", "sources", "description", "schema"):
         assert res.get(key) not in (None, "", []), f"{res['name']} lacks {key}"
-    assert [f["name"] for f in res["schema"]["fields"]] == list(COLUMNS)
+    assert res["schema"] == "table.schema.json"         # the one schema file (issue 23 part 4), not a copy each
     assert f"概要図表{res['figure']}" in res["sources"][0]["title"]
     assert res["published"] == (res["figure"] in PRINTED)
+
+
+def test_the_schema_file_declares_the_columns_the_code_reads():
+    """data/table.schema.json and the rules of src/data/rules.py (the default schema) are the same columns and rules."""
+    schema = json.loads((DATA / "table.schema.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in schema["fields"]] == list(COLUMNS)
+    assert {f["name"]: f["type"] for f in schema["fields"]} == FIELD_TYPES
+    assert [f.get("constraints") for f in schema["fields"]] == [f.get("constraints") for f in DEFAULT_SCHEMA["fields"]]
+    assert schema["missingValues"] == [""]
 
 
 def test_every_printed_figure_has_its_table():

@@ -265,7 +265,7 @@ def test_reader_text_kinds_mark_labels():
 
 
 def test_the_schema_states_the_loader_limits():
-    """The limits are written twice (schema and src/data/package.py): they must agree."""
+    """The limits are written twice (schema and src/data/rules.py): they must agree."""
     from src.data.package import MAX_TEXT
     from src.data.validate import SCHEMA
 

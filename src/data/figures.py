@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from src.data.files import DESCRIPTOR, Problem
-from src.data.package import Resource
+from src.data.resources import Resource
 
 #: Chart kinds, one builder each in ``src/charts/builders.py``.
 SHARE = "share"            # one single-choice question, as aligned bars of its shares

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -97,6 +98,10 @@ def link_target(path: Path) -> Path | None:
         return None
 
 
+#: A scheme (``https:``, ``file:``, ``data:``…): Frictionless would fetch or open such a path itself.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
 def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
     """``directory/name`` if it names an entry directly inside ``directory``, else why not.
 
@@ -105,6 +110,8 @@ def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
     pure = PurePosixPath(name)
     if not name or "\\" in name or "\x00" in name:
         return None, f"'{name}' is not a file name"
+    if _URL.match(name):
+        return None, f"'{name}' is an address (URL): the book reads files inside the data directory and fetches nothing"
     if pure.is_absolute():
         return None, f"'{name}' is an absolute path, outside the data directory"
     if ".." in pure.parts:
@@ -162,7 +169,7 @@ def data_file_bytes(directory: Path, name: str) -> bytes:
 
 
 def published_files(directory: Path | str) -> list[Path]:
-    """The data files the site publishes: datapackage.json, README.md and the listed tables.
+    """The data files the site publishes: datapackage.json, README.md, the listed tables and table schema files.
 
     Only regular files directly inside ``directory`` (after symlinks) qualify.
     """
@@ -170,7 +177,9 @@ def published_files(directory: Path | str) -> list[Path]:
     names = [DESCRIPTOR, README]
     try:
         descriptor = json.loads(data_file_bytes(directory, DESCRIPTOR).decode("utf-8-sig"))
-        names += [str(r["path"]) for r in descriptor.get("resources", []) if isinstance(r, dict) and "path" in r]
+        resources = [r for r in descriptor.get("resources", []) if isinstance(r, dict)]
+        names += [str(r["path"]) for r in resources if "path" in r]
+        names += [r["schema"] for r in resources if isinstance(r.get("schema"), str)]   # table.schema.json
     except (ValueError, AttributeError):
         pass
     files = []
@@ -241,6 +250,23 @@ def _line_of(text: str, token: str) -> int | None:
     return text.count("\n", 0, at) + 1 if token and at >= 0 else None
 
 
+def parse_json(name: str, text: str) -> tuple[Any, list[Problem]]:
+    """The value of a JSON file of the data directory, read strictly (no NaN, no key twice, bounded), or its problems."""
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
+    except _StrictJSONError as exc:
+        return None, [Problem(name, exc.message, exc.fix, line=_line_of(text, exc.token))]
+    except json.JSONDecodeError as exc:
+        return None, [Problem(name, f"is not valid JSON: {exc.msg} (column {exc.colno})",
+                              "fix the JSON syntax at that position", line=exc.lineno)]
+    except RecursionError:
+        return None, [Problem(name, "is nested too deeply to read", "write it like data/datapackage.json")]
+    unreadable = _unprintable_value(value)
+    if unreadable:
+        return None, [Problem(name, unreadable[0], unreadable[1], field=unreadable[2] or None)]
+    return value, []
+
+
 def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Problem]]:
     """The parsed ``datapackage.json`` of ``directory``, or the problems that stop reading it."""
     if not directory.exists():
@@ -260,18 +286,9 @@ def read_descriptor(directory: Path) -> tuple[dict[str, Any] | None, list[Proble
     text, problems = decode_text(path, raw)
     if text is None:
         return None, problems
-    try:
-        descriptor = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_refuse_duplicate_keys)
-    except _StrictJSONError as exc:
-        return None, [Problem(DESCRIPTOR, exc.message, exc.fix, line=_line_of(text, exc.token))]
-    except json.JSONDecodeError as exc:
-        return None, [Problem(DESCRIPTOR, f"is not valid JSON: {exc.msg} (column {exc.colno})",
-                              "fix the JSON syntax at that position", line=exc.lineno)]
-    except RecursionError:
-        return None, [Problem(DESCRIPTOR, "is nested too deeply to read", "write it like data/datapackage.json")]
-    unreadable = _unprintable_value(descriptor)
-    if unreadable:
-        return None, [Problem(DESCRIPTOR, unreadable[0], unreadable[1], field=unreadable[2] or None)]
+    descriptor, problems = parse_json(DESCRIPTOR, text)
+    if problems:
+        return None, problems
     if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
         return None, [Problem(DESCRIPTOR, "has no 'resources' list",
                               "add \"resources\": [...] with one entry per figure", field="resources")]

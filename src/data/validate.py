@@ -1,7 +1,8 @@
 """Validation of a whole data directory before anything runs: every problem at once.
 
 ``validate_directory`` checks the package's own metadata against ``datapackage.schema.json``,
-every resource and table (through the loader's parser), and the published README; the book's
+every resource and table (through the loader's parser, then Frictionless's generic checks:
+``src/data/generic.py``), and the published README; the book's
 own requirements (a resource per figure of the registry) are passed in by the caller
 (``src/figures.book_problems``), so this module does not depend on the book.
 """
@@ -16,8 +17,11 @@ from typing import Any, Callable, Iterable
 
 
 from src.data.files import DESCRIPTOR, README, Problem, confined_path, read_descriptor, read_regular_file
-from src.data.package import (LABEL, MAX_LABEL, CONTROL_CHARACTERS, Resource, frame_labels, read_resources, read_tables,
-                              reader_text_kinds, swapped_table_problems)
+from src.data.generic import frictionless_problems
+from src.data.resources import Resource, read_resources
+from src.data.rules import CONTROL_CHARACTERS, LABEL, MAX_LABEL
+from src.data.tables import frame_labels, read_tables, swapped_table_problems
+from src.data.translations import reader_text_kinds
 
 
 SCHEMA = Path(__file__).resolve().parent / "datapackage.schema.json"
@@ -126,7 +130,10 @@ def validate_directory(directory: Path | str, requirements: Iterable[Requirement
         return problems
     schema = _schema_problems(descriptor)
     resources, res_problems = read_resources(directory, descriptor)
-    frames, table_problems = read_tables(directory, resources)
+    texts: dict[str, str] = {}
+    frames, table_problems = read_tables(directory, resources, texts)
+    table_problems += frictionless_problems(resources, {k: v for k, v in texts.items() if k in frames},
+                                            table_problems)
     required = [p for check in requirements for p in check(descriptor, resources)]
     translated = translation_problems(descriptor, resources, frames)
     swapped = swapped_table_problems(resources, frames)
@@ -139,7 +146,7 @@ def translation_problems(descriptor: dict[str, Any], resources: Iterable[Resourc
     """A translated label must fit where the label goes: at most MAX_LABEL characters, like the label.
 
     The shape of ``translations`` is the schema's (``_schema_problems``); which texts are labels
-    is :func:`src.data.package.reader_text_kinds`'s, with the labels of the tables that could be read.
+    is :func:`src.data.translations.reader_text_kinds`'s, with the labels of the tables that could be read.
     """
     by_language = descriptor.get("translations")
     if not isinstance(by_language, dict) or not any(isinstance(t, dict) and t for t in by_language.values()):
