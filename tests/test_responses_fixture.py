@@ -124,3 +124,18 @@ def test_the_snapshot_passes_the_tables_validation_and_holds_no_response_file(re
     assert survey.resource(13).n == {"最も重要": 107, "重要なもの（上位3つまで回答）": 301}
     published = "".join(p.read_text(encoding="utf-8") for p in out.iterdir())
     assert not re.search(r"\b[IP][0-9]{4}\b", published)          # no institution or project id
+
+
+def test_a_snapshot_of_responses_whose_package_shares_one_schema_file_validates(result, tmp_path):
+    # Issue 23 item 4: a package may name one schema file ("schema": "table.schema.json") instead of inline schemas;
+    # the snapshot of its tables must carry that file, or it names a schema it does not hold
+    responses = shutil.copytree(RESPONSES, tmp_path / "responses")
+    shutil.copy(DATA / "table.schema.json", responses / "table.schema.json")
+    package = json.loads((responses / "datapackage.json").read_text(encoding="utf-8"))
+    for res in package["resources"]:
+        if isinstance(res.get("schema"), dict):
+            res["schema"] = "table.schema.json"
+    (responses / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False, indent=1), encoding="utf-8")
+    out = write_snapshot(responses, tmp_path / "snapshot", result.tables)
+    assert (out / "table.schema.json").read_bytes() == (DATA / "table.schema.json").read_bytes()
+    assert [str(p) for p in validate_directory(out, requirements=[book_problems])] == []

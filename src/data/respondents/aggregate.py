@@ -254,7 +254,10 @@ def write_snapshot(directory: Path | str, out: Path | str, tables: dict[int, Fig
         (out / f"{table.name}.csv").write_bytes(table.csv_bytes())
     supplied = [r["path"] for r in descriptor["resources"]
                 if isinstance(r, dict) and isinstance(r.get("path"), str) and r.get("figure") not in tables]
-    for name in [README, *supplied]:
+    # a table schema shared by file ("schema": "table.schema.json") goes with the tables that name it
+    schemas = dict.fromkeys(r["schema"] for r in descriptor["resources"]
+                            if isinstance(r, dict) and isinstance(r.get("schema"), str))
+    for name in [README, *supplied, *schemas]:
         path, _ = confined_path(directory, name)
         raw = read_regular_file(path)[0] if path is not None and path.is_file() else None
         if raw is not None:
