@@ -153,7 +153,7 @@ def glue_international_shares(survey: Survey) -> dict[str, Number]:
     """Glue figure 1's institutions doing international collaboration (``intl_count``), doing any
     (``any_count``), and their share among respondents (``intl_share``) and among collaborators
     (``intl_share_of_collaborators``), each with the rows it adds up (audit.international_shares' arithmetic)."""
-    from src.book.audit import DOMESTIC_ONLY, INTERNATIONAL, international_shares
+    from src.book.audit_prose import DOMESTIC_ONLY, INTERNATIONAL, international_shares
 
     table = survey.table(1)
     shares = international_shares(survey)

@@ -137,12 +137,12 @@ def source_note(survey: Survey, section: str) -> Editions:
 
 def errata_note(survey: Survey) -> Editions:
     """One paragraph per correction the report's public page records, with this site's recomputation
-    (``audit.erratum_checks`` in each edition's language)."""
+    (``audit_prose.erratum_checks`` in each edition's language)."""
     from html import escape
 
     from IPython.display import HTML
 
-    from src.book.audit import erratum_checks
+    from src.book.audit_prose import erratum_checks
 
     errata = report_source(survey).get("errata", [])
 
