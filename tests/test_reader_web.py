@@ -19,7 +19,7 @@ from sphinx.search.ja import DefaultSplitter
 
 from browser import open_page
 from site_server import serve, served_size
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 
 from conftest import REPO
 
