@@ -22,7 +22,7 @@ from src.build.plan import Task, executed_source_digest
 from src.build.pdf_record import add_to_site, fresh_pdfs
 from src.build.sites import PDF_SUFFIX, SITES, current_version, is_intact, published_digest, record_tree
 from src.build.templates import run_jupyter_book
-from src.charts import export
+from src.charts import site_assets
 from src.data.files import data_file_bytes, published_files
 
 #: Where each edition is published inside the site ("" = the root).
@@ -76,8 +76,8 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     ``published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
     """
     config, toc = edition_book_files(root, lang)
-    export.write_if_changed(stage / "_config.yml", config)
-    export.write_if_changed(stage / "_toc.yml", toc)
+    site_assets.write_if_changed(stage / "_config.yml", config)
+    site_assets.write_if_changed(stage / "_toc.yml", toc)
     wanted = {f"{t.docname}.ipynb" for t in tasks}
     for old in stage.rglob("*.ipynb"):
         if str(old.relative_to(stage)) not in wanted:
@@ -85,7 +85,7 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     figures = {}
     for t in tasks:
         nb = current_notebook(t)
-        export.write_if_changed(stage / f"{t.docname}.ipynb",
+        site_assets.write_if_changed(stage / f"{t.docname}.ipynb",
                                 json.dumps(edition_notebook(nb, lang), ensure_ascii=False, indent=1).encode("utf-8"))
         figures.update(_edition_assets(t.cache_dir / "assets", lang))
     _mirror(figures, stage / site_paths.FIGURES)          # a withdrawn figure's files go too
@@ -116,12 +116,12 @@ def stage_static(stages: list[Path]) -> None:
     """The static files of every staged edition, last: one web font cut down to the characters
     of all the staged books (the English pages show the Japanese originals: one subset serves both)."""
     for stage in stages:
-        export.write_site_static(stage / "_static", stage.parent / "vendor")
+        site_assets.write_site_static(stage / "_static", stage.parent / "vendor")
     # last: the font keeps the characters of everything staged above, static files included
-    files = [f for stage in stages for f in export.book_text_files(stage)]
-    glyphs, bold_glyphs = export.glyphs_used(files), export.bold_glyphs_used(files)
+    files = [f for stage in stages for f in site_assets.book_text_files(stage)]
+    glyphs, bold_glyphs = site_assets.glyphs_used(files), site_assets.bold_glyphs_used(files)
     for stage in stages:
-        export.write_web_font(stage / "_static", stage.parent / "vendor", glyphs, bold_glyphs)
+        site_assets.write_web_font(stage / "_static", stage.parent / "vendor", glyphs, bold_glyphs)
 
 
 def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:
@@ -178,7 +178,7 @@ def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
             if old.relative_to(dest).as_posix() not in wanted:
                 old.unlink()
     for name, data in wanted.items():
-        export.write_if_changed(dest / name, data)
+        site_assets.write_if_changed(dest / name, data)
 
 
 def sphinx_build(stage: Path, out: Path, builder: str, quiet: bool) -> Path:
@@ -222,7 +222,7 @@ def _sync_static(staged: Path, built: Path) -> None:
     never deletes one (a withdrawn figure's files, a data file no longer published)."""
     for path in staged.rglob("*"):
         if path.is_file():
-            export.write_if_changed(built / path.relative_to(staged), path.read_bytes())
+            site_assets.write_if_changed(built / path.relative_to(staged), path.read_bytes())
     for sub in ("figures", "data", "fonts"):   # fonts: a previous build's subset (or whole OTF)
         keep = {p.name for p in (staged / sub).glob("*")}
         for old in (built / sub).glob("*") if (built / sub).exists() else []:
@@ -239,7 +239,7 @@ def _drop_empty_search_terms(index_file: Path) -> None:
     index = js_index.loads(index_file.read_text(encoding="utf-8"))
     for key in ("terms", "titleterms"):
         index[key] = {word: docs for word, docs in index[key].items() if docs != []}
-    export.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
+    site_assets.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
 
 
 class PublishError(BuildError):
