@@ -31,11 +31,12 @@ class Build:
         return self.build_dir / "stage"
 
 
-def run_build(data_dir: Path, build_dir: Path, root: Path = REPO, *extra: str) -> subprocess.CompletedProcess:
-    """Run the pipeline CLI exactly as `make book` does."""
+def run_build(data_dir: Path, build_dir: Path, root: Path = REPO, *extra: str,
+              env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """Run the pipeline CLI exactly as `make book` does (``env``: variables to set, e.g. the BOOK_FRESH_* switches)."""
     cmd = [sys.executable, "-m", "src.pipeline", "build", "--data", str(data_dir), "--root", str(root),
            "--build-dir", str(build_dir), *extra]
-    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ))
+    return subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, env=dict(os.environ, **(env or {})))
 
 
 def start_build(data: Path, build_dir: Path, **env) -> subprocess.Popen:

@@ -1,4 +1,4 @@
-"""The appendices in English (issue 15): every text src/book/audit.py and src/book/appendix.py write for readers
+"""The appendices in English (issue 15): every text src/book/audit.py (with audit_prose.py, checks.py) and src/book/appendix.py write for readers
 exists per language; the English has no Japanese outside the marked originals; the Japanese is unchanged."""
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from src.base import i18n
-from src.book import appendix, audit
+from src.book import appendix, audit, checks
 from src.data.package import load_survey
 
 from conftest import REPO
@@ -63,11 +63,11 @@ def japanese_outside_originals(html: str) -> list[str]:
 
 
 def test_english_verdicts_and_headings_have_no_japanese():
-    english = [*audit.VERDICTS["en"].values(), *appendix.audit_columns("en").values(), appendix.ORIGINAL_HEADING,
-               *appendix.finding_columns("en").values(), *audit.NONE_FOUND["en"],
+    english = [*checks.VERDICTS["en"].values(), *appendix.audit_columns("en").values(), appendix.ORIGINAL_HEADING,
+               *appendix.finding_columns("en").values(), *checks.NONE_FOUND["en"],
                *appendix.versions_table(lang="en").columns]
     assert [t for t in english if i18n.has_japanese(t)] == []
-    assert audit.verdict(True, "en") == "agrees" and audit.verdict(False, "en") == "disagrees"
+    assert checks.verdict(True, "en") == "agrees" and checks.verdict(False, "en") == "disagrees"
     assert "verdict" not in appendix.finding_columns("en")
 
 
@@ -77,7 +77,7 @@ def test_every_english_text_of_the_audit_is_english_when_the_labels_are_translat
     for name, by_lang in frames.items():
         cells = by_lang["en"][TEXT_COLUMNS].astype(str).stack()
         assert not [c for c in cells if i18n.has_japanese(c)], name
-        assert set(by_lang["en"]["verdict"]) <= set(audit.VERDICTS["en"].values()), name
+        assert set(by_lang["en"]["verdict"]) <= set(checks.VERDICTS["en"].values()), name
         assert japanese_outside_originals(html_of(appendix.audit_table_editions(by_lang)["en"])) == [], name
     findings = i18n.per_edition(lambda lang: audit.disagreement_findings(survey, lang))
     assert findings["en"] and not [f.sentence for f in findings["en"] if i18n.has_japanese(f.sentence)]
@@ -125,7 +125,7 @@ def test_both_languages_have_the_same_checks_in_the_same_order(tmp_path):
             ja, en = (getattr(audit, name)(survey, lang=lang) for lang in ("ja", "en"))
             assert list(ja.columns) == list(en.columns), name
             assert ja[["number", "series"]].equals(en[["number", "series"]]), name
-            assert [audit.VERDICTS["en"][v] for v in ja["verdict"]] == en["verdict"].tolist(), name
+            assert [checks.VERDICTS["en"][v] for v in ja["verdict"]] == en["verdict"].tolist(), name
 
 
 def test_erratum_checks_in_english_keep_the_columns():

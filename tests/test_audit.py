@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from src.book import audit
+from src.book import audit, audit_prose
 from src.data import figures
 from src.data.package import load_survey
 
@@ -74,9 +74,9 @@ def test_audit_page_changes_with_the_data(tmp_path):
 
 
 def test_rough_shares_in_words_are_parsed():
-    assert audit.rough_share_bounds("2割程度") == (15, 25)
-    assert audit.rough_share_bounds("約三割") == (25, 35)
-    assert audit.rough_share_bounds("半数") == (None, None)
+    assert audit_prose.rough_share_bounds("2割程度") == (15, 25)
+    assert audit_prose.rough_share_bounds("約三割") == (25, 35)
+    assert audit_prose.rough_share_bounds("半数") == (None, None)
 
 
 def test_disagreements_lead_with_one_finding_per_cause(tmp_path):

@@ -1,11 +1,11 @@
-"""The figure notes under each chart (src/book/glue.py): the data table's markup, and one annotated table per edition."""
+"""The figure notes under each chart (src/book/figure_notes.py): the data table's markup, and one annotated table per edition."""
 from __future__ import annotations
 
 import pytest
 from bs4 import BeautifulSoup
 
 from src.base import i18n
-from src.book import glue as book
+from src.book import figure_notes, glue, text
 from src.charts import builders as charts
 from src.data.package import load_survey
 
@@ -16,9 +16,9 @@ SURVEY = load_survey(REPO / "data")
 
 @pytest.fixture(autouse=True)
 def package_translations():
-    """The data package's translations, as a chapter installs them (book.open_survey); the previous ones after."""
+    """The data package's translations, as a chapter installs them (glue.open_survey); the previous ones after."""
     saved = {lang: dict(table) for lang, table in i18n._translations.items()}
-    book.open_survey(REPO / "data")
+    glue.open_survey(REPO / "data")
     yield
     i18n.use_translations(saved)
 
@@ -26,7 +26,7 @@ def package_translations():
 def notes_soup(number: int, lang: str) -> BeautifulSoup:
     """The data table under figure ``number`` with the notes below it, as edition ``lang`` shows them."""
     table = charts.annotate_cells(SURVEY.table(number), SURVEY.resource(number), lang)
-    return BeautifulSoup(book.data_table_html(table, book._table_footnotes(table), lang), "html.parser")
+    return BeautifulSoup(figure_notes.data_table_html(table, figure_notes._table_footnotes(table), lang), "html.parser")
 
 
 def cells(table) -> list[list]:
@@ -61,7 +61,7 @@ def test_unknown_values_read_as_unknown_with_the_note_below_the_table(lang, unkn
     soup = notes_soup(13, lang)
     table = soup.select_one("table.figure-data")
     headings = [th.get_text() for th in table.select("thead th")]
-    share, note = headings.index(book._TABLE_COLUMNS[lang]["percent"]), headings.index(book._TABLE_COLUMNS[lang]["note"])
+    share, note = headings.index(figure_notes._TABLE_COLUMNS[lang]["percent"]), headings.index(figure_notes._TABLE_COLUMNS[lang]["note"])
     missing = SURVEY.table(13)["percent"].isna().tolist()
     rows = cells(table)
     assert [r[share].get_text() == unknown for r in rows] == missing
@@ -74,13 +74,13 @@ def test_counts_are_formatted_and_an_empty_series_column_is_dropped():
     headings = [th.get_text() for th in table.select("thead th")]
     assert "系列" not in headings and "評価" not in headings
     counts = [r[headings.index("回答数")].get_text() for r in cells(table)]
-    assert counts == [book.fmt_count(c) for c in SURVEY.table(1)["count"]]
+    assert counts == [text.fmt_count(c) for c in SURVEY.table(1)["count"]]
 
 
 def test_labels_are_escaped_in_the_figure_data_table():
     table = SURVEY.table(1).assign(note="")
     table.loc[0, "item"] = "<script>alert(1)</script>"
-    html = book.data_table_html(table, ["<b>note</b>"], "en")
+    html = figure_notes.data_table_html(table, ["<b>note</b>"], "en")
     assert "<script>" not in html and "&lt;script&gt;" in html and "&lt;b&gt;note&lt;/b&gt;" in html
 
 
@@ -89,8 +89,9 @@ def test_show_figure_annotates_each_editions_table_once(monkeypatch):
     annotate = charts.annotate_cells
     monkeypatch.setattr(charts, "annotate_cells", lambda table, res, lang="ja": calls.append(lang) or
                         annotate(table, res, lang))
-    monkeypatch.setattr(book, "glue_editions", lambda name, values: None)     # no kernel to display into
-    shown = book.show_figure(SURVEY, 16)
+    for module in (figure_notes, text):                                       # no kernel to display into
+        monkeypatch.setattr(module, "glue_editions", lambda name, values: None)
+    shown = figure_notes.show_figure(SURVEY, 16)
     assert sorted(calls) == sorted(i18n.EDITIONS)
     for lang in i18n.EDITIONS:
         assert "figure-data" in shown[lang].data

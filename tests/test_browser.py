@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 from src.data.figures import REGISTRY
 from src.data.package import load_survey
 

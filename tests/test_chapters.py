@@ -7,7 +7,7 @@ import jupytext
 import pytest
 from bs4 import BeautifulSoup
 
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 from src.data.figures import REGISTRY
 from src.data.package import load_survey
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from src.base import i18n
-from src.charts import builders, export
+from src.charts import builders, export, theme, wrapping
 from src.data.figures import REGISTRY, missing_values_text
 from src.data.package import load_survey
 
@@ -76,7 +76,7 @@ def test_png_renders_at_the_expected_size(number):
     "その他", "", "ABC def（括弧）、読点。" * 5,
 ])
 def test_wrapping_keeps_every_character(text):
-    lines = builders.wrap_label(text, width=12)
+    lines = wrapping.wrap_label(text, width=12)
     assert "".join(lines) == text
     assert all(len(line) <= 13 for line in lines)
     assert not any(line[:1] in "）、。" for line in lines[1:])
@@ -84,16 +84,16 @@ def test_wrapping_keeps_every_character(text):
 
 def test_labels_break_between_phrases_never_inside_a_word():
     label = "知財管理を担当する内部スタッフが不足している"
-    lines = builders.wrap_label(label, width=12)
+    lines = wrapping.wrap_label(label, width=12)
     assert lines == ["知財管理を担当する", "内部スタッフが", "不足している"]
     assert all(not line.endswith("スタ") for line in lines)
     # every line break of every label on the site falls between two BudouX phrases
     for number in WITH_DATA:
         for item in SURVEY.table(number)["item"].unique():
-            bounds = set(itertools.accumulate(len(p) for p in builders.phrases(item)))
-            ends = set(itertools.accumulate(len(line) for line in builders.wrap_label(item)))
-            long_phrase = any(len(p) > builders.LABEL_WIDTH for p in builders.phrases(item))
-            assert long_phrase or ends <= bounds, (item, builders.wrap_label(item))
+            bounds = set(itertools.accumulate(len(p) for p in wrapping.phrases(item)))
+            ends = set(itertools.accumulate(len(line) for line in wrapping.wrap_label(item)))
+            long_phrase = any(len(p) > theme.LABEL_WIDTH for p in wrapping.phrases(item))
+            assert long_phrase or ends <= bounds, (item, wrapping.wrap_label(item))
 
 
 @pytest.mark.parametrize(("a", "b", "ratio"), [
@@ -101,21 +101,21 @@ def test_labels_break_between_phrases_never_inside_a_word():
     ("#0072B2", "#ffffff", 5.19),
 ])
 def test_contrast_ratio_follows_wcag(a, b, ratio):
-    assert builders.contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
-    assert builders.contrast_ratio(b, a) == pytest.approx(ratio, abs=0.01)
+    assert theme.contrast_ratio(a, b) == pytest.approx(ratio, abs=0.01)
+    assert theme.contrast_ratio(b, a) == pytest.approx(ratio, abs=0.01)
 
 
-@pytest.mark.parametrize("fill", builders.SERIES_COLOURS + builders.RATING_COLOURS)
+@pytest.mark.parametrize("fill", theme.SERIES_COLOURS + theme.RATING_COLOURS)
 def test_value_labels_contrast_with_their_bar(fill):
-    assert builders.contrast_ratio(builders.text_colour_on(fill), fill) >= builders.MIN_CONTRAST
+    assert theme.contrast_ratio(theme.text_colour_on(fill), fill) >= theme.MIN_CONTRAST
 
 
 def test_every_value_label_on_a_segment_is_coloured_for_its_fill():
     rows = spec_rows(builders.figure_chart(SURVEY, 16).to_dict())
     levels = list(dict.fromkeys(r["level"] for r in rows))
-    fills = dict(zip(levels, builders.RATING_COLOURS))
+    fills = dict(zip(levels, theme.RATING_COLOURS))
     for row in rows:
-        assert builders.contrast_ratio(row["on_bar"], fills[row["level"]]) >= builders.MIN_CONTRAST
+        assert theme.contrast_ratio(row["on_bar"], fills[row["level"]]) >= theme.MIN_CONTRAST
 
 
 def test_unpublished_figure_gives_a_note_not_an_exception(tmp_path):
@@ -179,7 +179,7 @@ def translations():
 
 def without_originals(spec: dict) -> dict:
     """The spec with the rows' original Japanese labels (the English chart's one tooltip field) left out."""
-    datasets = {name: [{k: v for k, v in row.items() if k not in builders.ORIGINAL_COLUMNS.values()} for row in rows]
+    datasets = {name: [{k: v for k, v in row.items() if k not in theme.ORIGINAL_COLUMNS.values()} for row in rows]
                 for name, rows in spec.get("datasets", {}).items()}
     return {**spec, "datasets": datasets}
 
@@ -239,23 +239,23 @@ def test_japanese_chart_is_the_same_with_translations_installed(translations):
     "Short", "A-word-far-too-long-for-any-line-of-the-chart-so-it-must-be-cut-somewhere-in-the-middle",
 ])
 def test_english_labels_wrap_at_spaces_to_the_width_of_the_japanese_ones(text):
-    limit = builders.LABEL_WIDTH * builders.LABEL_SIZE
-    lines = builders.wrap_label(text, lang="en")
-    assert all(builders.font_px(line) <= limit for line in lines)
+    limit = theme.LABEL_WIDTH * theme.LABEL_SIZE
+    lines = wrapping.wrap_label(text, lang="en")
+    assert all(wrapping.font_px(line) <= limit for line in lines)
     if " " in text:
         assert " ".join(lines) == text                               # broken only at spaces
-        assert len(lines) == 1 or builders.font_px(lines[0] + " " + lines[1].split(" ")[0]) > limit   # lines are filled
+        assert len(lines) == 1 or wrapping.font_px(lines[0] + " " + lines[1].split(" ")[0]) > limit   # lines are filled
     else:
         assert "".join(lines) == text
     # Japanese text is wrapped as Japanese in either edition
     japanese = "知財管理を担当する内部スタッフが不足している"
-    assert builders.wrap_label(japanese, 12, lang="en") == builders.wrap_label(japanese, 12)
+    assert wrapping.wrap_label(japanese, 12, lang="en") == wrapping.wrap_label(japanese, 12)
 
 
 def test_font_px_measures_latin_text_with_the_font():
-    assert builders.font_px("iiii") < builders.font_px("WWWW")
-    assert builders.font_px("国際") == pytest.approx(2 * builders.LABEL_SIZE)          # full-width: 1 em
-    assert builders.font_px("international collaboration") < builders.text_px("international collaboration", 12)
+    assert wrapping.font_px("iiii") < wrapping.font_px("WWWW")
+    assert wrapping.font_px("国際") == pytest.approx(2 * theme.LABEL_SIZE)          # full-width: 1 em
+    assert wrapping.font_px("international collaboration") < wrapping.text_px("international collaboration", 12)
 
 
 def test_unpublished_figure_gives_an_english_note_in_the_english_edition(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 
 from browser import open_page
 from site_server import serve
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 
 from conftest import REPO
 

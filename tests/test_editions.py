@@ -16,7 +16,7 @@ from bs4 import BeautifulSoup
 from browser import open_page
 from site_server import serve
 from src.base.i18n import edition_notebook, has_japanese
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 
 from conftest import REPO
 

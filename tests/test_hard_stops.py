@@ -210,7 +210,7 @@ def test_a_data_file_changed_after_the_chapters_is_never_published(built, data_c
 @pytest.mark.parametrize("text", ["[]", "null", '{"timings": 5}', '{"outputs": 5}', '{"timings": {"x": "a"}}',
                                   '{"files": {"a": 1}', '{"key": ['])
 def test_an_unusable_build_record_reads_as_absent_in_one_line(tmp_path, capsys, text):
-    from src.build.execute import read_record
+    from src.build.plan import read_record
 
     record = tmp_path / "last-build.json"
     record.write_text(text, encoding="utf-8")

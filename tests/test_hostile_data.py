@@ -276,7 +276,7 @@ def test_the_build_stops_at_validation_before_any_chapter_runs(data, tmp_path):
 
 
 def test_the_cache_keys_on_the_resolved_directory_not_the_name_shown(tmp_path):
-    from src.build.execute import plan_tasks
+    from src.build.plan import plan_tasks
 
     first = Path(shutil.copytree(REPO / "data", tmp_path / "one" / "data"))
     second = Path(shutil.copytree(REPO / "data", tmp_path / "two" / "data"))

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import vl_convert as vlc
 
-from src.charts.export import WEB_FONT_PATH, vegalite_version
+from src.charts.export import vegalite_version
+from src.charts.site_assets import WEB_FONT_PATH
 
 from conftest import REPO
 

@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import pytest
 from bs4 import BeautifulSoup
 
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 from src.sphinxext.link_previews import NO_BASE_URL
 
 from conftest import REPO, copy_book_sources, run_build

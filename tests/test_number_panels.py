@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup
 from browser import open_page
 from site_server import serve
 from src.book import provenance as P
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 from src.data.package import load_survey
 from src.data.shares import rating_ranking, round_half_up
 

@@ -21,7 +21,7 @@ from conftest import REPO, run_build
 from src.base.i18n import has_japanese
 from src.book import site_paths
 from src.build import pdf as pdf_edition
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 from src.build.pdf_record import fresh_pdf, fresh_pdfs
 from src.data.figures import REGISTRY
 

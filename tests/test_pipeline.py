@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from bs4 import BeautifulSoup
 
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 
 from conftest import REPO, copy_book_sources, run_build
 
@@ -71,7 +71,7 @@ def test_no_page_or_download_shows_the_absolute_data_path(clean_build):
 
 
 def test_data_inside_the_repository_is_named_relative_to_it():
-    from src.build.execute import display_data_dir
+    from src.build.plan import display_data_dir
 
     assert display_data_dir(REPO / "data") == "data"
     assert display_data_dir(REPO / "tests" / "fixtures") == "tests/fixtures"

@@ -19,7 +19,7 @@ from sphinx.search.ja import DefaultSplitter
 
 from browser import open_page
 from site_server import serve, served_size
-from src.build.execute import toc_chapters
+from src.build.plan import toc_chapters
 
 from conftest import REPO
 
@@ -189,7 +189,7 @@ def test_code_falls_back_to_the_bundled_japanese_font(browser, site):
 def test_font_subset_covers_every_character_on_every_page(clean_build):
     from fontTools.ttLib import TTFont
 
-    from src.charts.export import WEB_FONT_PATH
+    from src.charts.site_assets import WEB_FONT_PATH
 
     cmap = TTFont(clean_build.html / "_static" / WEB_FONT_PATH).getBestCmap()
     for path in clean_build.html.rglob("*.html"):

@@ -134,12 +134,19 @@ def page_text(html: Path) -> str:
     return "".join((soup.find("article") or soup).get_text().split())
 
 
-def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_path, data_copy):
-    """… in both editions; and a label whose translation is removed is listed and shown in Japanese."""
+#: The build's speed machinery off (src/build/templates.py): every kernel and every Sphinx build a new process.
+FRESH_PROCESSES = {"BOOK_FRESH_KERNELS": "1", "BOOK_FRESH_SPHINX": "1"}
+
+
+@pytest.mark.parametrize("switches", [{}, FRESH_PROCESSES], ids=["templates", "fresh-processes"])
+def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_path, data_copy, switches):
+    """… in both editions, with kernels and Sphinx forked from their templates or started as new processes (the
+    same build either way); and a label whose translation is removed is listed and shown in Japanese."""
     data = tmp_path / "data"
     shutil.copytree(data_copy, data)
     build_dir = tmp_path / "_build"
-    assert run_build(data, build_dir).returncode == 0
+    proc = run_build(data, build_dir, env=switches)
+    assert proc.returncode == 0, proc.stderr
     page = build_dir / "html" / "chapters" / "05_institutions.html"
     english = build_dir / "html" / "en" / "chapters" / "05_institutions.html"
     second = "「研究者が行わなければならない事務作業・手続きが多く負担になる」（60.6％）"
@@ -150,7 +157,7 @@ def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_
     old_row = "（試作品のやりとりにおける通関手続きなど）が煩雑である,,57,104,54.8"
     csv.write_text(csv.read_text(encoding="utf-8").replace(old_row, old_row.replace(",57,104,54.8", ",70,104,67.3")),
                    encoding="utf-8")
-    proc = run_build(data, build_dir)
+    proc = run_build(data, build_dir, env=switches)
     assert proc.returncode == 0, proc.stderr
     executed = set(last_build(build_dir)["executed"])
     assert "chapters/05_institutions" in executed and "chapters/06_discussion" in executed
@@ -167,6 +174,8 @@ def test_one_csv_change_reruns_only_its_chapters_and_changes_the_glued_text(tmp_
     assert {"chapter": "chapters/05_institutions", "name": "fig15_top2_pct", "old": "60.6％", "new": "67.3％"} \
         in report["glue_changes"]
     assert "paperwork_burden_leads" in report["findings_rechecked"]["chapters/05_institutions"]
+    if switches:
+        return          # what follows does not depend on how the build starts its processes
 
     # a label without an English translation: listed once by the build, shown in Japanese in the English edition
     label = next(line.split(",")[1] for line in csv.read_text(encoding="utf-8").splitlines() if "通関手続き" in line)

@@ -53,7 +53,7 @@ def _positive_ranking(survey: Survey) -> list[str]:
 
 
 def _international_minority(survey: Survey, among: str = "share_of_respondents") -> bool:
-    from src.book.audit import international_shares
+    from src.book.audit_prose import international_shares
 
     shares = international_shares(survey)
     return shares is not None and shares[among] < 50

@@ -1,6 +1,6 @@
 """Numbers that remember where they come from (issue 21, part 2: every computed number explains itself).
 
-A glue helper (src/book/glue.py) never glues a bare number: it glues a :class:`Number`, which holds the
+A glue helper (src/book/text.py) never glues a bare number: it glues a :class:`Number`, which holds the
 value, what kind of number it is (printed by the report, computed by this site, stated in the
 report's text, counted by this site, or a rule of this site's check), the operation that made it and
 each input with its source — the figure's CSV file and the row's labels, or the package's metadata.

@@ -1,6 +1,6 @@
 """Where things live in the built site: figure downloads, data downloads and the quoted source code.
 
-Staging (src/build/publish.py), the figure notes (src/book/glue.py), the appendices (src/book/appendix.py)
+Staging (src/build/publish.py), the figure notes (src/book/figure_notes.py), the appendices (src/book/appendix.py)
 and the link previews (src/sphinxext/link_previews.py) all ask this module, so moving a folder is one edit.
 Paths are relative to the site root; links from a chapter page go up one level (``../``).
 """

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from src.base.common import tree_digest
-from src.build.execute import Result, Task
+from src.build.plan import Result, Task
 
 GLUE_RECORD = "application/papermill.record/"
 #: Glued values shown as text; tables (HTML) and charts are compared as figures, not here.

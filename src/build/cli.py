@@ -1,4 +1,4 @@
-"""The command line and the build: validate data → execute chapters (src/build/execute.py) → Sphinx and publish (src/build/publish.py).
+"""The command line and the build: validate data → plan and execute chapters (src/build/plan.py, execute.py) → Sphinx and publish (src/build/publish.py).
 
 Run ``python -m src.pipeline --help``.  Steps:
 
@@ -33,8 +33,9 @@ from types import SimpleNamespace
 
 from src.base.common import BuildError, REPO, pause_for_test, sha256_file
 from src.base.i18n import EDITIONS_ENV
-from src.build.execute import discard_workers, read_record
+from src.build.plan import read_record
 from src.build.sites import SITES, is_intact, published_digest
+from src.build.templates import discard_workers
 from src.data.files import DataError, link_target
 
 # The heavy modules (pandas behind validation, papermill, Sphinx helpers) are imported only
@@ -71,7 +72,6 @@ def build_lock(build_dir: Path) -> int:
     os.ftruncate(fd, 0)
     os.pwrite(fd, str(os.getpid()).encode(), 0)
     return fd
-
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -184,7 +184,7 @@ def inputs_digest(root: Path, data_dir: Path, build_dir: Path, base: str | None 
 
 def _inputs_base(root: Path, data_dir: Path, build_dir: Path) -> str:
     """The part of `inputs_digest` that does not depend on what the chapters read."""
-    from src.build.execute import build_info
+    from src.build.plan import build_info
 
     h = hashlib.sha256()
 
@@ -259,9 +259,10 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
                   started: float, inputs_base: str) -> Path:
     from src.base.i18n import EDITIONS, SOURCE
     from src.build import changes
-    from src.build.execute import (display_data_dir, link_data_dir, plan_tasks, read_record, run_tasks, stale_tasks,
-                                   start_workers)
+    from src.build.execute import run_tasks
+    from src.build.plan import display_data_dir, link_data_dir, plan_tasks, read_record, stale_tasks
     from src.build.publish import publish, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
+    from src.build.templates import start_sphinx_template, start_workers
     from src.data.figures import book_problems
     from src.data.validate import validate_directory
 
@@ -291,7 +292,7 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
         if texts:
             log(_untranslated_line(lang, texts))
     link_data_dir(build_dir, data_dir, shown)
-    _start_sphinx_template()          # it imports Sphinx while the chapters run
+    start_sphinx_template()           # it imports Sphinx while the chapters run
     glued_before = changes.snapshot(tasks)
     results = run_tasks(tasks, jobs, log)
     if any(r.executed for r in results):
@@ -434,39 +435,13 @@ def _chapters_import_src() -> None:
     os.environ["PYTHONPATH"] = _src_first(os.environ.get("PYTHONPATH", ""))
 
 
-def _start_sphinx_template() -> None:
-    """Start this process's Sphinx template now (src/build/publish.py), unless Sphinx runs as new processes."""
-    from multiprocessing import forkserver
-
-    from src.build.publish import FRESH_SPHINX_ENV, sphinx_template
-
-    if os.environ.get(FRESH_SPHINX_ENV) != "1":
-        sphinx_template()
-        # Started ignoring Ctrl-C (as the fork server does once it runs), so that a Ctrl-C to the
-        # terminal cannot break its imports with a traceback; it exits with this process.
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            forkserver.ensure_running()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-
 def _wait_for_go(jobs: int) -> bool:
-    """Get ready to build, then wait for a line ``go`` on stdin (the preview's next build); False: not needed.
-
-    Ready means: the build's modules imported, and its chapter workers started with their
-    kernel templates (src/build/execute.py). Nothing is read, locked or written before ``go``: the
-    build itself is the one ``make book`` runs, started from there.
-    """
-    import jupytext  # noqa: F401  (a prose-only edit reads its chapter with it: src/build/prose.py)
-
-    from src.build import changes, publish
-    from src.build.execute import start_workers
-    from src.data import validate  # noqa: F401  (what the build imports first)
+    """Get ready to build (src/build/templates.py ``prepare_waiting_build``), then wait for a line ``go`` on
+    stdin (the preview's next build); False: not needed."""
+    from src.build.templates import prepare_waiting_build
 
     _chapters_import_src()
-    _start_sphinx_template()             # it imports while the workers start
-    start_workers(jobs, warm=True)
+    prepare_waiting_build(jobs)
     return sys.stdin.readline().strip() == "go"
 
 

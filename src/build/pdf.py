@@ -229,7 +229,8 @@ def print_font(text: str, bold: bool = False) -> bytes:
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
-    from src.charts.export import FONT_FILE, bold_font_file, font_dir
+    from src.charts.export import FONT_FILE, font_dir
+    from src.charts.site_assets import bold_font_file
 
     font = TTFont(bold_font_file() if bold else font_dir() / FONT_FILE)
     options = subset.Options()

@@ -1,7 +1,7 @@
 """A chapter's prose apart from its code: an edit to the prose reuses the executed outputs.
 
 A chapter's outputs depend on its code cells (and the parameters, ``src/``, the data it read …:
-the cache key in src/build/execute.py), not on its Markdown cells.  So when only Markdown changed,
+the cache key in src/build/plan.py), not on its Markdown cells.  So when only Markdown changed,
 the cached executed notebook is still right: staging takes its code cells and outputs and the
 chapter's current Markdown cells (:func:`with_current_prose`).  Whether only Markdown changed
 is decided by comparing the code cells themselves, as jupytext reads them

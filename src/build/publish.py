@@ -11,26 +11,23 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 
-from src.base.common import REPO, BuildError, pause_for_test, die_with_parent, sha256_file, tree_digest
+from src.base.common import REPO, BuildError, pause_for_test, sha256_file, tree_digest
 from src.base.i18n import EDITIONS, SOURCE, edition_notebook
 from src.book import site_paths
-from src.build.execute import Task, executed_source_digest
+from src.build.plan import Task, executed_source_digest
 from src.build.pdf_record import add_to_site, fresh_pdfs
 from src.build.sites import PDF_SUFFIX, SITES, current_version, is_intact, published_digest, record_tree
-from src.charts import export
+from src.build.templates import run_jupyter_book
+from src.charts import site_assets
 from src.data.files import data_file_bytes, published_files
 
 #: Where each edition is published inside the site ("" = the root).
 EDITION_PREFIX = {"ja": "", "en": "en"}
 EDITIONS_FILE = Path("chapters") / "editions.yml"
-
-
 
 
 @dataclass
@@ -79,8 +76,8 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     ``published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
     """
     config, toc = edition_book_files(root, lang)
-    export.write_if_changed(stage / "_config.yml", config)
-    export.write_if_changed(stage / "_toc.yml", toc)
+    site_assets.write_if_changed(stage / "_config.yml", config)
+    site_assets.write_if_changed(stage / "_toc.yml", toc)
     wanted = {f"{t.docname}.ipynb" for t in tasks}
     for old in stage.rglob("*.ipynb"):
         if str(old.relative_to(stage)) not in wanted:
@@ -88,7 +85,7 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
     figures = {}
     for t in tasks:
         nb = current_notebook(t)
-        export.write_if_changed(stage / f"{t.docname}.ipynb",
+        site_assets.write_if_changed(stage / f"{t.docname}.ipynb",
                                 json.dumps(edition_notebook(nb, lang), ensure_ascii=False, indent=1).encode("utf-8"))
         figures.update(_edition_assets(t.cache_dir / "assets", lang))
     _mirror(figures, stage / site_paths.FIGURES)          # a withdrawn figure's files go too
@@ -119,12 +116,12 @@ def stage_static(stages: list[Path]) -> None:
     """The static files of every staged edition, last: one web font cut down to the characters
     of all the staged books (the English pages show the Japanese originals: one subset serves both)."""
     for stage in stages:
-        export.write_site_static(stage / "_static", stage.parent / "vendor")
+        site_assets.write_site_static(stage / "_static", stage.parent / "vendor")
     # last: the font keeps the characters of everything staged above, static files included
-    files = [f for stage in stages for f in export.book_text_files(stage)]
-    glyphs, bold_glyphs = export.glyphs_used(files), export.bold_glyphs_used(files)
+    files = [f for stage in stages for f in site_assets.book_text_files(stage)]
+    glyphs, bold_glyphs = site_assets.glyphs_used(files), site_assets.bold_glyphs_used(files)
     for stage in stages:
-        export.write_web_font(stage / "_static", stage.parent / "vendor", glyphs, bold_glyphs)
+        site_assets.write_web_font(stage / "_static", stage.parent / "vendor", glyphs, bold_glyphs)
 
 
 def _edition_assets(assets: Path, lang: str) -> dict[str, bytes]:
@@ -181,7 +178,7 @@ def _mirror(wanted: dict[str, bytes], dest: Path) -> None:
             if old.relative_to(dest).as_posix() not in wanted:
                 old.unlink()
     for name, data in wanted.items():
-        export.write_if_changed(dest / name, data)
+        site_assets.write_if_changed(dest / name, data)
 
 
 def sphinx_build(stage: Path, out: Path, builder: str, quiet: bool) -> Path:
@@ -199,62 +196,11 @@ def sphinx_build(stage: Path, out: Path, builder: str, quiet: bool) -> Path:
     argv = ["build", str(stage), "--path-output", str(out), "--builder", builder, "-W", "-n", "--keep-going"]
     if quiet:
         argv.append("--quiet")
-    if os.environ.get(FRESH_SPHINX_ENV) == "1":
-        proc = subprocess.run([sys.executable, "-c", "from jupyter_book.cli.main import main; main()", *argv],
-                              capture_output=True, text=True, preexec_fn=die_with_parent)
-        code, output = proc.returncode, proc.stdout + proc.stderr
-    else:
-        log = out / f"{builder}.log"
-        process = sphinx_template().Process(target=_jupyter_book_main, args=(argv, str(log)))
-        process.start()
-        try:
-            process.join()
-        finally:
-            if process.exitcode is None:      # interrupted: do not leave it running
-                process.kill()
-                process.join()
-        code, output = process.exitcode, log.read_text(encoding="utf-8", errors="replace") if log.exists() else ""
+    code, output = run_jupyter_book(argv, out / f"{builder}.log")   # src/build/templates.py
     if code != 0:
         tail = "\n".join(output.strip().splitlines()[-40:])
         raise BuildError(f"jupyter-book/Sphinx ({builder}) failed (strict build: warnings are errors):\n{tail}")
     return out / "_build" / builder
-
-
-# Importing jupyter-book, Sphinx, myst-nb and the theme takes about a second, for each edition. Each
-# build is therefore run in a process forked from a template that has imported them (multiprocessing's
-# fork server): a fresh process per build, as a new `jupyter-book build` would be, minus the imports.
-# The book's own extensions (src/sphinxext/*.py) are not preloaded: each build imports them anew.
-
-#: Set to "1" to run every Sphinx build as a new ``jupyter-book build`` process instead.
-FRESH_SPHINX_ENV = "BOOK_FRESH_SPHINX"
-SPHINX_PRELOAD = ["src.build.template_guard", "jupyter_book.cli.main", "jupyter_book.sphinx", "sphinx.application", "sphinx.builders.html",
-                  "sphinx.search.ja", "myst_nb.sphinx_ext", "myst_parser", "sphinx_book_theme", "pydata_sphinx_theme",
-                  "sphinx_togglebutton", "sphinx_copybutton", "sphinx_design", "sphinx_comments",
-                  "sphinx_external_toc", "sphinx_multitoc_numbering", "sphinx_thebe", "sphinx_jupyterbook_latex"]
-
-
-def sphinx_template():
-    """The multiprocessing context whose fork server (this process's) is the Sphinx template."""
-    import importlib.util
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([m for m in SPHINX_PRELOAD if importlib.util.find_spec(m.split(".")[0])])
-    return context
-
-
-def _jupyter_book_main(argv: list[str], log: str) -> None:
-    """Runs in a process forked from the template: ``jupyter-book ARGV``, its output into ``log``."""
-    die_with_parent()
-    signal.signal(signal.SIGINT, signal.default_int_handler)    # the template ignores Ctrl-C; a build stops on it
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
-    sys.argv = ["jupyter-book", *argv]
-    from jupyter_book.cli.main import main
-
-    main()
 
 
 def mark_finished(out: Path) -> None:
@@ -276,7 +222,7 @@ def _sync_static(staged: Path, built: Path) -> None:
     never deletes one (a withdrawn figure's files, a data file no longer published)."""
     for path in staged.rglob("*"):
         if path.is_file():
-            export.write_if_changed(built / path.relative_to(staged), path.read_bytes())
+            site_assets.write_if_changed(built / path.relative_to(staged), path.read_bytes())
     for sub in ("figures", "data", "fonts"):   # fonts: a previous build's subset (or whole OTF)
         keep = {p.name for p in (staged / sub).glob("*")}
         for old in (built / sub).glob("*") if (built / sub).exists() else []:
@@ -293,7 +239,7 @@ def _drop_empty_search_terms(index_file: Path) -> None:
     index = js_index.loads(index_file.read_text(encoding="utf-8"))
     for key in ("terms", "titleterms"):
         index[key] = {word: docs for word, docs in index[key].items() if docs != []}
-    export.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
+    site_assets.write_if_changed(index_file, js_index.dumps(index).encode("utf-8"))
 
 
 class PublishError(BuildError):

@@ -13,299 +13,44 @@ marks in a colour that contrasts with what they sit on, n shown, tooltips with i
 series/level, count, n and percent, a colour-blind-safe palette, no baked-in title (the
 book's caption is the title), and a computed one-sentence ``description`` that becomes
 the SVG's aria-label for screen readers.
+
+The charts' look and words are in src/charts/theme.py, the wrapping of their labels in src/charts/wrapping.py.
 """
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
 import altair as alt
 import pandas as pd
 
 from src.base import i18n
-from src.charts.export import FONT_FAMILY, enable_renderer
+from src.charts.theme import (BAR, BAR_COLOUR, LABEL_SIZE, LABEL_WIDTH, LINE, RATING_COLOURS, SERIES_COLOURS, TEXT_COLOUR,
+                              chart_percent, chart_words, localise, text_colour_on, tr_label, use_book_style)
+from src.charts.wrapping import attach_suffix, text_px, wrap_label
 from src.data.figures import BARS, PAIRED, RATING, SHARE, figure_spec, missing_values_text
 from src.data.package import Resource, Survey
 from src.data.shares import fmt_percent, positive_levels, ranked
 
-FONT = f'"{FONT_FAMILY}", "Hiragino Sans", "Yu Gothic", Meiryo, sans-serif'
-#: Characters per line of a wrapped label: 24 full-width characters at 12 px fit the
-#: column of a 360 px phone (312 px), so one layout serves every width.
-LABEL_WIDTH = 24
-LABEL_SIZE = 12             # px; all chart text is at least TEXT_SIZE
-TEXT_SIZE = 11
-LINE = 15                   # px per label line
-BAR = 20                    # bar thickness (px)
-#: Okabe–Ito colours: distinguishable with every common colour-vision deficiency.
-SERIES_COLOURS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00"]
-BAR_COLOUR = SERIES_COLOURS[0]
-#: Diverging brown–teal (ColorBrewer BrBG, colour-blind safe), negative → positive.
-RATING_COLOURS = ["#a6611a", "#dfc27d", "#d9d9d9", "#80cdc1", "#018571"]
-TEXT_COLOUR = "#222222"     # text on the white page
-#: Text colours a value label on a bar may take; the one with more contrast to the fill wins.
-ON_BAR_COLOURS = ("#000000", "#ffffff")
-MIN_CONTRAST = 4.5          # WCAG AA for text
-THEME = "nistep"
 #: Where the book explains how to supply a missing figure's table (chapters/reproduce.md).
 SUPPLY_TABLE_LINK = "reproduce.html#reproduce-supply-table"
-UNKNOWN = "不明"
-#: The reader-facing words of the charts, per edition (Japanese exactly as before the English edition).
-TEXT: dict[str, dict[str, str]] = {
-    "ja": {
-        "unknown": UNKNOWN, "item": "選択肢", "series": "系列", "level": "評価", "count": "回答数",
-        "percent": "割合", "note": "注",
-        "share_axis": "割合（％）", "bars_axis": "回答機関に占める割合（％、複数回答）",
-        "rating_axis": "割合（％）：左は否定的、右は肯定的な回答", "axis_n": "　{n}",
-        "n_suffix": "（n={n}）", "series_n": "{series}：n={n}", "n_join": "、",
-        "share_kind": "単一回答の割合を示す横棒グラフ", "bars_kind": "複数回答の割合を示す横棒グラフ",
-        "paired_kind": "「{first}」と「{last}」を並べた横棒グラフ",
-        "describe": "{kind}（{items}、{n}）。{lead}。", "items": "{count}項目", "item_one": "{count}項目",
-        "lead": "「{item}」が{percent}で最も多い", "lead_in_series": "{series}では「{item}」が{percent}で最も多い",
-        "no_values": "値は公表されていない",
-        "rating": "{levels}段階評価の帯グラフ（{items}）。「{positive}」の合計が最も高いのは「{item}」で{percent}。",
-        "unknown_note": "不明：概要の印字からは値を決められない", "candidates": "（候補は{percents}）",
-        "derived_note": "導出：{rule}",
-        "missing_line": "報告書ではグラフとして掲載され、このサイトが元にした概要のテキストには値がありません"
-                        "（<a href=\"{link}\">表を用意するには</a>）。",
-        "unlabelled_line": "報告書ではグラフとして掲載され、このサイトが元にした概要のテキストでは値のラベルが失われています"
-                            "（<a href=\"{link}\">表を用意するには</a>）。",
-    },
-    "en": {
-        "unknown": "unknown", "item": "Answer", "series": "Series", "level": "Rating", "count": "Responses",
-        "percent": "Share", "note": "Note", "original": "Original (Japanese)",
-        "share_axis": "Share (%)", "bars_axis": "Share of responding institutions (%, multiple answers allowed)",
-        "rating_axis": "Share (%): negative answers to the left, positive to the right", "axis_n": ", {n}",
-        "n_suffix": " (n={n})", "series_n": "{series}: n={n}", "n_join": "; ",
-        "share_kind": "Horizontal bar chart of the shares of a single-choice question",
-        "bars_kind": "Horizontal bar chart of the shares of a multiple-choice question",
-        "paired_kind": "Grouped horizontal bar chart of \u201c{first}\u201d and \u201c{last}\u201d",
-        "describe": "{kind} ({items}, {n}). {lead}.", "items": "{count} items", "item_one": "{count} item",
-        "lead": "The largest share is \u201c{item}\u201d, at {percent}",
-        "lead_in_series": "In \u201c{series}\u201d, the largest share is \u201c{item}\u201d, at {percent}",
-        "no_values": "No values are known",
-        "rating": ("Diverging stacked bar chart of a {levels}-level rating ({items}). The combined share of "
-                   "{positive} is highest for \u201c{item}\u201d, at {percent}."),
-        "unknown_note": "unknown: the values printed in the summary do not determine this value",
-        "candidates": " (candidates: {percents})", "derived_note": "derived: {rule}",
-        "missing_line": ("A graphic in the report; its values are not in the summary text this site was transcribed "
-                         "from (<a href=\"{link}\">supplying a table</a>)."),
-        "unlabelled_line": ("A graphic in the report; its values lost their labels in the summary text this site was "
-                            "transcribed from (<a href=\"{link}\">supplying a table</a>)."),
-    },
-}
-#: Where an English chart's rows keep their original Japanese labels (the English CSV's extra columns).
-ORIGINAL_COLUMNS = i18n.ORIGINAL_COLUMNS
 #: The one tooltip field of an English chart that shows Japanese: the row's original labels.
 ORIGINAL_FIELD = "original"
 MARK_DESCRIPTION = "mark_description"
 ORIGINAL_EXPR = ("(datum.series_ja ? datum.series_ja + ' / ' : '') + datum.item_ja"
                  " + (datum.level_ja ? ' / ' + datum.level_ja : '')")
-#: Characters that never start a line (closing brackets, punctuation, the long-vowel mark).
-NO_LINE_START = set("）)」』】、。，．・ー％:：")
-
-
-def use_book_style() -> None:
-    """Enable the book's chart theme and the offline renderer (call before drawing)."""
-    alt.theme.enable(THEME)
-    enable_renderer()
-
-
-@alt.theme.register(THEME, enable=False)
-def _theme() -> alt.theme.ThemeConfig:
-    """One look for every chart: Japanese-capable fonts, quiet axes, no view border, ≥ 11 px text."""
-    return {
-        "config": {
-            "font": FONT,
-            "view": {"stroke": None},
-            "axis": {"labelFontSize": LABEL_SIZE, "titleFontSize": LABEL_SIZE, "titleFontWeight": "normal",
-                     "labelColor": TEXT_COLOUR, "titleColor": TEXT_COLOUR, "gridColor": "#e5e5e5",
-                     "titleLimit": 0, "titleAlign": "left", "titleAnchor": "start"},
-            "legend": {"labelFontSize": LABEL_SIZE, "titleFontSize": LABEL_SIZE, "orient": "bottom",
-                       "direction": "horizontal", "labelLimit": 0, "titleFontWeight": "normal",
-                       "labelColor": TEXT_COLOUR, "columnPadding": 12, "rowPadding": 6},
-            "text": {"fontSize": TEXT_SIZE, "color": TEXT_COLOUR},
-        }
-    }
 
 
 # --------------------------------------------------------------------------- helpers
-
-@lru_cache(maxsize=1)
-def _phrase_parser():
-    import budoux
-
-    return budoux.load_default_japanese_parser()
-
-
-def phrases(text: str) -> list[str]:
-    """The text cut into Japanese phrases (BudouX): the places a line may break."""
-    return _phrase_parser().parse(str(text)) or [str(text)]
-
-
-def _cut(phrase: str, width: int) -> list[str]:
-    """A phrase longer than a line, cut into pieces of ``width`` characters (never before a closing mark)."""
-    pieces: list[str] = []
-    for ch in phrase:
-        if pieces and (len(pieces[-1]) < width or ch in NO_LINE_START):
-            pieces[-1] += ch
-        else:
-            pieces.append(ch)
-    return pieces
-
-
-def wrap_label(text: str, width: int = LABEL_WIDTH, lang: str = "ja") -> list[str]:
-    """Split a label into lines of at most ``width`` characters at Japanese phrase boundaries.
-
-    Lines break only between BudouX phrases (「内部スタッフが」 stays whole); only a phrase
-    longer than a line is cut, and never before a closing bracket or punctuation.
-    Every character is kept.  In ``lang="en"`` a label without Japanese breaks at spaces
-    to the same drawn width (``width`` full-width characters of 12 px: ``wrap_words``); an
-    untranslated label in the English chart is still wrapped as Japanese.
-    """
-    if lang != i18n.SOURCE and not i18n.has_japanese(text):
-        return wrap_words(str(text), width * LABEL_SIZE)
-    lines: list[str] = []
-    current = ""
-    for phrase in phrases(text):
-        for piece in _cut(phrase, width) if len(phrase) > width else [phrase]:
-            if current and len(current) + len(piece) > width and piece[:1] not in NO_LINE_START:
-                lines.append(current)
-                current = ""
-            current += piece
-    lines.append(current)
-    return lines
-
-
-def wrap_words(text: str, max_px: float, size: float = LABEL_SIZE) -> list[str]:
-    """Split Latin text into lines no wider than ``max_px`` as drawn (``font_px``), breaking at spaces.
-
-    A word wider than a line is cut where it must be.  The spaces at the breaks are dropped.
-    """
-    lines: list[str] = []
-    current = ""
-    for word in text.split(" "):
-        candidate = f"{current} {word}" if current else word
-        if current and font_px(candidate, size) > max_px:
-            lines.append(current)
-            candidate = word
-        current = candidate
-        while len(current) > 1 and font_px(current, size) > max_px:
-            cut = 1
-            while cut < len(current) - 1 and font_px(current[:cut + 1], size) <= max_px:
-                cut += 1
-            lines.append(current[:cut])
-            current = current[cut:]
-    lines.append(current)
-    return lines
-
-
-def _attach(lines: list[str], suffix: str, width: int = LABEL_WIDTH, lang: str = "ja") -> list[str]:
-    """Append a short suffix such as （n=106） without splitting it across lines."""
-    if not suffix:
-        return lines
-    if lang != i18n.SOURCE:
-        if font_px(lines[-1] + suffix) <= width * LABEL_SIZE:
-            return lines[:-1] + [lines[-1] + suffix]
-        return lines + [suffix.strip()]
-    if len(lines[-1]) + len(suffix) <= width:
-        return lines[:-1] + [lines[-1] + suffix]
-    return lines + [suffix]
-
-
-def text_px(text: str, size: float = TEXT_SIZE) -> float:
-    """Generous width of ``text`` in px: full-width characters 1 em, the others 0.62 em."""
-    return sum(size if unicodedata.east_asian_width(ch) in "WF" else 0.62 * size for ch in str(text))
-
-
-@lru_cache(maxsize=1)
-def _advance_widths() -> dict[int, float]:
-    """Advance width (em) of every character of the chart font (Noto Sans JP), read once with fontTools."""
-    from fontTools.ttLib import TTFont
-
-    from src.charts.export import FONT_FILE, font_dir
-
-    font = TTFont(str(font_dir() / FONT_FILE), lazy=True)
-    units = font["head"].unitsPerEm
-    metrics = font["hmtx"].metrics
-    return {code: metrics[glyph][0] / units for code, glyph in font.getBestCmap().items()}
-
-
-def font_px(text: str, size: float = LABEL_SIZE) -> float:
-    """Width of ``text`` in px as the charts draw it: the font's own advance widths (no kerning).
-
-    ``text_px`` is a generous estimate (0.62 em for every character that is not full-width),
-    right for deciding whether a short value label fits, but about a quarter wider than
-    English words are drawn (Noto Sans JP's Latin letters average ≈ 0.48 em); wrapping English
-    by it would break lines early.  Characters the font lacks count as ``text_px`` counts them.
-    """
-    widths = _advance_widths()
-    return sum(widths[ord(ch)] * size if ord(ch) in widths else text_px(ch, size) for ch in str(text))
-
-
-def relative_luminance(colour: str) -> float:
-    """WCAG 2 relative luminance of a #rrggbb colour."""
-    channels = [int(colour.lstrip("#")[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
-
-
-def contrast_ratio(a: str, b: str) -> float:
-    """WCAG 2 contrast ratio of two #rrggbb colours (1 to 21)."""
-    light, dark = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
-    return (light + 0.05) / (dark + 0.05)
-
-
-def text_colour_on(fill: str) -> str:
-    """Black or white, whichever contrasts more with ``fill`` (a value label drawn on a bar)."""
-    return max(ON_BAR_COLOURS, key=lambda text: contrast_ratio(text, fill))
-
-
-def chart_percent(value: Any) -> str:
-    """Percent label on a chart (half-width %, as chart fonts draw it more compactly)."""
-    return fmt_percent(value, sign="%")
-
-
-def _words(lang: str) -> dict[str, str]:
-    """The charts' own words in edition ``lang`` (KeyError names the editions)."""
-    try:
-        return TEXT[lang]
-    except KeyError:
-        raise KeyError(f"no chart text for edition {lang!r} (editions: {', '.join(TEXT)})") from None
-
-
-def _tr(value: Any, lang: str) -> Any:
-    """A label in ``lang`` (``i18n.tr``); missing values stay missing."""
-    return value if value is None or (not isinstance(value, str) and pd.isna(value)) else i18n.tr(value, lang)
-
-
-def localise(df: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The figure table with its labels (series, item, level, note) in ``lang``.
-
-    In a translated edition the original labels are kept in ``ORIGINAL_COLUMNS``; the
-    Japanese table is returned as it is.
-    """
-    _words(lang)
-    if lang == i18n.SOURCE:
-        return df
-    out = df.copy()
-    for column, original in ORIGINAL_COLUMNS.items():
-        out[original] = out[column].fillna("") if column in out else ""
-        if column in out:
-            out[column] = [_tr(v, lang) for v in out[column]]
-    if "note" in out:
-        out["note"] = [_tr(v, lang) for v in out["note"]]
-    return out
 
 
 def _with_labels(df: pd.DataFrame, per_item_n: bool, lang: str = "ja") -> pd.DataFrame:
     """Add display columns: wrapped label (lines joined by \\n), percent text and its width, tooltip text."""
     out = df.copy()
     out["order"] = range(len(out))
-    suffix = _words(lang)["n_suffix"]
+    suffix = chart_words(lang)["n_suffix"]
     suffixes = [suffix.format(n=n) if per_item_n else "" for n in out["n"]]
-    out["label"] = ["\n".join(_attach(wrap_label(t, lang=lang), sfx, lang=lang))
+    out["label"] = ["\n".join(attach_suffix(wrap_label(t, lang=lang), sfx, lang=lang))
                     for t, sfx in zip(out["item"], suffixes)]
     out["percent_text"] = [chart_percent(v) for v in out["percent"]]
     out["percent_value"] = out["percent"].astype(float)
@@ -319,7 +64,7 @@ def _with_labels(df: pd.DataFrame, per_item_n: bool, lang: str = "ja") -> pd.Dat
 def _tooltip(data: pd.DataFrame, extra: list[str] | None = None, lang: str = "ja") -> list[alt.Tooltip]:
     """Item, series/level (``extra``: the columns), count, n, percent, and a note where a cell is derived or
     unknown; in a translated edition also the row's original labels (one field)."""
-    words = _words(lang)
+    words = chart_words(lang)
     note = [alt.Tooltip("note:N", title=words["note"])] if (data["note"] != "").any() else []
     original = [alt.Tooltip(f"{ORIGINAL_FIELD}:N", title=words["original"])] if lang != i18n.SOURCE else []
     return [alt.Tooltip("item:N", title=words["item"]), *original,
@@ -333,7 +78,7 @@ def _mark_description(extra: list[str] | None, lang: str) -> str:
 
     (Without it Vega reads out every encoded field, the Japanese originals and the layout's coordinates among them.)
     """
-    words = _words(lang)
+    words = chart_words(lang)
     fields = [("item", words["item"]), *((c, words[c]) for c in extra or []), ("count_text", words["count"]),
               ("n", "n"), ("percent_text", words["percent"])]
     text = " + '; ' + ".join(f"'{title}: ' + datum.{name}" for name, title in fields)
@@ -450,7 +195,7 @@ def _legend_columns(entries: list[str]) -> alt.ExprRef:
 
 def _n_text(df: pd.DataFrame, lang: str = "ja") -> str:
     """'n=439', or per series '系列A：n=107、系列B：n=301' where the series' bases differ."""
-    words = _words(lang)
+    words = chart_words(lang)
     per_series = df.groupby("series", sort=False)["n"].first()
     if per_series.nunique() == 1:
         return f"n={int(per_series.iloc[0])}"
@@ -458,12 +203,12 @@ def _n_text(df: pd.DataFrame, lang: str = "ja") -> str:
 
 
 def _items_text(count: int, lang: str) -> str:
-    return _words(lang)["item_one" if count == 1 else "items"].format(count=count)
+    return chart_words(lang)["item_one" if count == 1 else "items"].format(count=count)
 
 
 def describe(df: pd.DataFrame, kind_text: str, lang: str = "ja") -> str:
     """One sentence for screen readers, computed from the data (labels already in ``lang``)."""
-    words = _words(lang)
+    words = chart_words(lang)
     leading = ranked(df)
     top = None if leading.empty else leading.iloc[0]
     items = df["item"].nunique()
@@ -486,7 +231,7 @@ def _unknown_marks(base: alt.Chart, lang: str = "ja") -> alt.Chart:
     """'不明' ('unknown') at zero for cells whose value the summary does not determine."""
     return base.transform_filter("!isValid(datum.percent_value)").mark_text(
         align="left", baseline="middle", dx=4, color="#595959", fontStyle="italic").encode(
-        x=alt.datum(0), text=alt.value(_words(lang)["unknown"]))
+        x=alt.datum(0), text=alt.value(chart_words(lang)["unknown"]))
 
 
 # --------------------------------------------------------------------------- builders
@@ -499,7 +244,7 @@ def share_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja"
     keep every option legible and the panels of figure 11 (one heading per series, on
     one shared axis) directly comparable.
     """
-    words, df = _words(lang), localise(df, lang)
+    words, df = chart_words(lang), localise(df, lang)
     data = _with_labels(df, per_item_n=False, lang=lang)
     panels = data["series"].nunique() > 1
     headers = ({s: s + words["n_suffix"].format(n=n) for s, n in data.groupby("series", sort=False)["n"].first().items()}
@@ -516,7 +261,7 @@ def share_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja"
 
 def bars_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja") -> alt.LayerChart:
     """Multiple-choice answers (figures 3, 4, 12, 15): one horizontal bar per option, in report order."""
-    words, df = _words(lang), localise(df, lang)
+    words, df = chart_words(lang), localise(df, lang)
     data = _with_labels(df, per_item_n=False, lang=lang)
     layout = layout_rows(data)
     top = float(data["percent_value"].max()) if data["percent_value"].notna().any() else 100
@@ -533,7 +278,7 @@ def bars_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja")
 
 def paired_chart(df: pd.DataFrame, *, number: int | None = None, lang: str = "ja") -> alt.LayerChart:
     """Two series for one set of items (figures 13, 14: 最も重要 vs 上位3つ), as grouped bars."""
-    words, df = _words(lang), localise(df, lang)
+    words, df = chart_words(lang), localise(df, lang)
     data = _with_labels(df, per_item_n=False, lang=lang)
     series = list(dict.fromkeys(data["series"]))
     colours = dict(zip(series, SERIES_COLOURS))
@@ -564,7 +309,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
     A segment shows its value only where the value fits inside it at the drawn width, in
     black or white by contrast with the segment; every value is in the tooltip and the table.
     """
-    df, levels = localise(df, lang), [_tr(level, lang) for level in levels]
+    df, levels = localise(df, lang), [tr_label(level, lang) for level in levels]
     data = _with_labels(df, per_item_n=df["n"].nunique() > 1, lang=lang)
     data["level_rank"] = data["level"].map({lvl: i for i, lvl in enumerate(levels)})
     colours = dict(zip(levels, RATING_COLOURS))
@@ -585,7 +330,7 @@ def rating_chart(df: pd.DataFrame, levels: list[str], *, number: int | None = No
     base = _chart(layout.bars, layout.bars, ["level"], lang)
     bars = base.mark_bar().encode(
         x=alt.X("x0:Q", scale=alt.Scale(domain=[-100, 100]),
-                axis=_x_axis(_words(lang)["rating_axis"], lang=lang, labelExpr="abs(datum.value)",
+                axis=_x_axis(chart_words(lang)["rating_axis"], lang=lang, labelExpr="abs(datum.value)",
                              values=[-100, -50, 0, 50, 100])),
         x2="x1:Q", y=_y_px("y0"), y2="y1:Q",
         color=alt.Color("level:N", sort=levels, title=None,
@@ -612,7 +357,7 @@ def _rating_description(df: pd.DataFrame, levels: list[str], lang: str = "ja") -
     else:
         quoted = [f"\u201c{level}\u201d" for level in positive]
         named = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-    return _words(lang)["rating"].format(levels=len(levels), items=_items_text(df["item"].nunique(), lang),
+    return chart_words(lang)["rating"].format(levels=len(levels), items=_items_text(df["item"].nunique(), lang),
                                          positive=named, item=top, percent=chart_percent(shares[top]))
 
 
@@ -631,9 +376,8 @@ class NotPublished:
 
     def _repr_html_(self) -> str:
         # One short line and a link: how to supply a table is explained once, on 再現方法.
-        line = _words(self.lang)["unlabelled_line" if self.unlabelled else "missing_line"]
+        line = chart_words(self.lang)["unlabelled_line" if self.unlabelled else "missing_line"]
         return f'<div class="not-published" role="note"><p>{line.format(link=SUPPLY_TABLE_LINK)}</p></div>'
-
 
 
 #: Which builder draws each chart kind; the registry (src/data/figures.py) gives each figure its kind.
@@ -674,7 +418,7 @@ def annotate_cells(table: pd.DataFrame, res: Resource, lang: str = "ja") -> pd.D
 
     The notes are in edition ``lang`` (a derived cell's rule through ``i18n.tr``); the labels stay Japanese.
     """
-    words = _words(lang)
+    words = chart_words(lang)
     out = table.copy()
     out["note"] = ""
     out.loc[out["percent"].isna(), "note"] = words["unknown_note"]

@@ -21,7 +21,7 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
-from src.charts.export import BUNDLE_PATH
+from src.charts.site_assets import BUNDLE_PATH
 
 A11Y_SCRIPT = "a11y.js"                                   # in src/sphinxext/static
 PDF_EDITION_SCRIPTS = ["pdf/edition.js", "pdf-edition.js"]  # link the edition's PDF when the site carries it (src/build/pdf.py)

@@ -1,6 +1,6 @@
 """Sphinx extension: every computed number explains itself (issue 21, part 2).
 
-A number the chapters glue (src/book/glue.py ``glue_percent``/``glue_count``) carries its panel in its glue
+A number the chapters glue (src/book/text.py ``glue_percent``/``glue_count``) carries its panel in its glue
 output's metadata (``number``: src/book/provenance.py ``panel``, already in the edition's language). This
 extension's ``{glue:text}`` role pastes such a number as a :class:`number` node, which the HTML writer
 renders as ``<span class="num" data-num="…" data-cell="cell-005">13.9％</span>``: the page's text is
@@ -24,7 +24,7 @@ from myst_nb.ext.glue.roles import PasteTextRole
 from myst_nb.ext.glue.utils import retrieve_glue_data
 
 NUMBERS_SCRIPT = "numbers.js"        # in src/sphinxext/static
-NUMBER_KEY = "number"                # book.NUMBER_KEY: the glue output's metadata key
+NUMBER_KEY = "number"                # src/book/text.py NUMBER_KEY: the glue output's metadata key
 NUMBER_CLASS = "num"
 GLUE_CELLS = "number_glue_cells"     # document attribute: glue key → (cell index, cell id), read once per page
 CELL_IDS = "number_cell_ids"         # document attribute: notebook cell index → cell id, for the cells that glued numbers

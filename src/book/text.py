@@ -1,0 +1,120 @@
+"""Gluing one value in both editions: text, a sentence, a percentage or count with its panel, a month.
+
+The primitives of src/book/glue.py and the modules beside it: each glues the Japanese and the
+English value under the same name (src/base/i18n.py ``glue_editions``) and returns the Japanese;
+and how each edition writes a count, a percentage, a month and a date.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Callable
+
+from src.base.i18n import glue_editions, per_edition, tr
+from src.book.provenance import Number, ProvenanceError, as_number, panel
+from src.data.shares import fmt_percent
+
+
+def fmt_count(value: int) -> str:
+    """A count with a thousands separator."""
+    return f"{int(value):,}"
+
+
+class PlainText:
+    """Text whose plain representation is itself (a glued ``str`` would show its quotes)."""
+
+    def __init__(self, text: str):
+        self.text = str(text)
+
+    def __repr__(self) -> str:
+        return self.text
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        printer.text(self.text)
+
+
+def glue_text(name: str, text: str, en: str | None = None) -> str:
+    """Glue plain text (an answer label, a date) for ``{glue:text}`` in both editions; returns the Japanese.
+
+    The English edition gets ``en``, or else the data package's translation of ``text``
+    (a label without one stays Japanese).  Glued text is inserted as a text node, never
+    parsed as markup, so labels from the data cannot inject HTML into the page.
+    """
+    glue_editions(name, {"ja": PlainText(text), "en": PlainText(tr(text, "en") if en is None else en)})
+    return str(text)
+
+
+def glue_by_edition(name: str, make: Callable[[str], str]) -> str:
+    """Glue ``make(lang)`` for each edition (a sentence assembled in Python); returns the Japanese."""
+    texts = per_edition(make)
+    glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()})
+    return texts["ja"]
+
+
+def percent_text(value: float | Decimal | Number | None, lang: str = "ja") -> str:
+    """A percentage as each edition prints it: ``13.9％`` (the report's full-width sign) or ``13.9%``."""
+    value = value.value if isinstance(value, Number) else value
+    return fmt_percent(value) if lang == "ja" else fmt_percent(value, sign="%")
+
+
+#: The glue output's metadata key for a number's panel (read by src/sphinxext/numbers.py).
+NUMBER_KEY = "number"
+
+
+def _glue_number(name: str, number: Number) -> str:
+    """Glue ``number`` as each edition prints it, with its panel in that edition's words; returns the Japanese."""
+    texts = per_edition(number.shown)
+    glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()},
+                  {lang: {NUMBER_KEY: panel(number, lang)} for lang in texts})
+    return texts["ja"]
+
+
+def glue_percent(name: str, value: Number) -> str:
+    """Glue a percentage formatted like the report (``13.9％``; English ``13.9%``) with its provenance.
+
+    ``value`` is a :class:`~src.book.provenance.Number` (a cell, a share, a sum …): a bare float is an error,
+    so no number on a page lacks its panel.
+    """
+    number = as_number(value, name)
+    if not number.percent:
+        raise ProvenanceError(f"'{name}': {number.value} is a count, not a percentage: use glue_count")
+    return _glue_number(name, number)
+
+
+def glue_count(name: str, value: Number) -> str:
+    """Glue a count with a thousands separator (``1,082``) with its provenance (a bare int is an error)."""
+    number = as_number(value, name)
+    if number.percent:
+        raise ProvenanceError(f"'{name}': {number.value} is a percentage: use glue_percent")
+    return _glue_number(name, number)
+
+
+#: How each edition names a value the data leaves unknown.
+UNKNOWN = {"ja": "不明", "en": "unknown"}
+
+
+def is_missing(value) -> bool:
+    """None or a missing value of pandas (NaN, NA)."""
+    import pandas as pd
+
+    return value is None or bool(pd.isna(value))
+
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def fmt_month(value: str, lang: str = "ja") -> str:
+    """'2016-01' → '2016年1月' (English 'January 2016')."""
+    year, month = (int(x) for x in str(value).split("-")[:2])
+    return f"{year}年{month}月" if lang == "ja" else f"{_MONTHS[month - 1]} {year}"
+
+
+def fmt_date(value: str, lang: str = "ja") -> str:
+    """'2017-05-10' → '2017年5月10日' (English '10 May 2017')."""
+    year, month, day = (int(x) for x in str(value).split("-")[:3])
+    return f"{year}年{month}月{day}日" if lang == "ja" else f"{day} {_MONTHS[month - 1]} {year}"
+
+
+def glue_month(name: str, value: str) -> str:
+    """Glue a month ('2016-01') as each edition writes it; returns the Japanese."""
+    return glue_by_edition(name, lambda lang: fmt_month(value, lang))
