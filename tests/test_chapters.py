@@ -135,3 +135,57 @@ def test_the_glue_name_pairing_check_catches_a_difference():
                           '{glue:text}`a` only\n')
     (ja, en), = pairs
     assert set(GLUE_REF.findall(ja.source)) - set(GLUE_REF.findall(en.source)) == {"b"}
+
+
+def glued_in_code(text: str) -> tuple[set[str], set[int]]:
+    """String literals of a chapter's code cells, and the figures its ``show_figure(survey, N)`` calls show."""
+    import ast
+
+    notebook = jupytext.reads(text, fmt="md:myst")
+    literals, figures = set(), set()
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.walk(ast.parse(cell.source)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                literals.add(node.value)
+            if (isinstance(node, ast.Call) and getattr(node.func, "id", "") == "show_figure" and len(node.args) == 2
+                    and isinstance(node.args[1], ast.Constant)):
+                figures.add(node.args[1].value)
+    return literals, figures
+
+
+def names_not_written_in_code(text: str, src_literals: set[str]) -> list[str]:
+    literals, figures = glued_in_code(text)
+    shown = {REGISTRY[n].stem for n in figures if n in REGISTRY}
+    shown |= {f"{stem}_caption" for stem in shown}
+    prose = re.sub(r"```\{code-cell\}.*?\n```", "", text, flags=re.S)
+    used = set(GLUE_REF.findall(prose)) | set(re.findall(r"^```\{glue:figure\}\s+(\S+)", prose, flags=re.M))
+    return sorted(used - literals - shown - src_literals)
+
+
+def src_string_literals() -> set[str]:
+    """Every string literal under src/ (helpers such as glue_response_rate glue names written there)."""
+    import ast
+
+    found = set()
+    for path in (REPO / "src").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
+
+
+@pytest.mark.parametrize("docname", CHAPTERS)
+def test_every_glued_name_in_the_prose_is_written_in_the_code(docname):
+    # Issue 23 item 6: a name used in the prose is found by searching the code — written out in full in the
+    # chapter's code cells (or in the helper under src/ that glues it), never assembled from parts; a figure's
+    # own figNN / figNN_caption are glued by show_figure(survey, N) right under its {glue:figure} figNN
+    text = (REPO / f"{docname}.md").read_text(encoding="utf-8")
+    assert names_not_written_in_code(text, src_string_literals()) == []
+
+
+def test_the_written_name_check_catches_an_assembled_name():
+    text = ('```{code-cell} ipython3\nglue_ranking(table, "fig03_top1_item")\nshow_figure(survey, 3)\n```\n\n'
+            '+++ {"edition": "ja"}\n\n{glue:text}`fig03_top1_item` {glue:text}`fig03_top1_pct` {glue:text}`fig03_caption`\n')
+    assert names_not_written_in_code(text, set()) == ["fig03_top1_pct"]

@@ -123,10 +123,10 @@ def test_a_ranking_sentence_does_not_order_tied_answers(tmp_path):
 
     tied = _fig12_with(tmp_path, ",常勤職員,,58,108,53.7\n")
     with pytest.raises(ClaimError) as err:
-        glue_ranking("fig12", tied, top=2)
+        glue_ranking(tied, "fig12_top1_item", "fig12_top1_pct", "fig12_top2_item", "fig12_top2_pct")
     assert "1位「常勤職員」と2位「確保していない」（53.7％）が同率" in str(err.value)   # tied rows keep report order
     assert "state the tie in both editions" in str(err.value)
-    rows = glue_ranking("fig12", tied, top=2, ties=((1, 2),))      # a sentence that states the tie
+    rows = glue_ranking(tied, "fig12_top1_item", "fig12_top1_pct", "fig12_top2_item", "fig12_top2_pct", ties=((1, 2),))      # a sentence that states the tie
     assert rows["percent"].tolist() == [53.7, 53.7]
 
 
@@ -134,7 +134,7 @@ def test_a_tie_the_sentence_states_must_be_in_the_data():
     from src.book.glue import glue_ranking
 
     with pytest.raises(ClaimError, match="declared tied, but the data does not tie them"):
-        glue_ranking("fig12", load_survey(REPO / "data").table(12), top=2, ties=((1, 2),))
+        glue_ranking(load_survey(REPO / "data").table(12), "fig12_top1_item", "fig12_top1_pct", "fig12_top2_item", "fig12_top2_pct", ties=((1, 2),))
 
 
 def test_a_tie_just_below_the_named_places_asks_for_one_more(tmp_path):
@@ -143,7 +143,7 @@ def test_a_tie_just_below_the_named_places_asks_for_one_more(tmp_path):
     # 常勤職員 made up to 14 of 108 (13.0 %), level with place 3: "the top two" are still two, but the top three
     # would leave out an answer as large as the third
     tied = _fig12_with(tmp_path, ",常勤職員,,14,108,13.0\n")
-    glue_ranking("fig12", tied, top=1)
+    glue_ranking(tied, "fig12_top1_item", "fig12_top1_pct")
     with pytest.raises(ClaimError, match=r"glue one more place"):
-        glue_ranking("fig12", tied, top=2)
+        glue_ranking(tied, "fig12_top1_item", "fig12_top1_pct", "fig12_top2_item", "fig12_top2_pct")
 

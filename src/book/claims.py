@@ -277,10 +277,10 @@ def _tied_pairs(shares: list[float], upto: int) -> set[tuple[int, int]]:
     return {(i, i + 1) for i in range(1, min(upto, len(shares))) if shares[i - 1] == shares[i]}
 
 
-def check_ranking_ties(prefix: str, rows: pd.DataFrame, top: int, ties: tuple[tuple[int, ...], ...] = ()) -> None:
+def check_ranking_ties(names: str, rows: pd.DataFrame, top: int, ties: tuple[tuple[int, ...], ...] = ()) -> None:
     """Stop where the prose would order answers the data ties, or state a tie the data does not have.
 
-    A sentence built on ``{prefix}_top1_item`` … ``_top{top}_item`` names the leading ``top`` answers
+    A sentence built on the glued ``names`` (``…_top1_item`` … ``_top{top}_pct``) names the leading ``top`` answers
     in order.  The places it states as tied are declared beside it (``ties=((1, 2),)``); every other
     pair of neighbouring places must differ, and so must place ``top`` and the next one (else the
     sentence leaves out an answer level with the last one it names).
@@ -306,6 +306,6 @@ def check_ranking_ties(prefix: str, rows: pd.DataFrame, top: int, ties: tuple[tu
     fix_ja = ("述べる順位をひとつ増やす（top=…）か、" if beyond else "") + "同率を両版の文で述べ、glue_ranking の ties で宣言してください"
     fix_en = ("glue one more place (top=…), or " if beyond else "") + (
         "state the tie in both editions and declare it with glue_ranking’s ties")
-    raise ClaimError(f"{prefix}_top1_item… を使う文の順位がデータと合いません: " + " / ".join(ja) + f"。{fix_ja}"
-                     f" — the sentences using {prefix}_top1_item… state an order the data does not have: "
+    raise ClaimError(f"{names} を使う文の順位がデータと合いません: " + " / ".join(ja) + f"。{fix_ja}"
+                     f" — the sentences using {names} state an order the data does not have: "
                      + "; ".join(en) + f"; {fix_en}")

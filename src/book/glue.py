@@ -17,6 +17,8 @@ per edition; the staging keeps each edition's own.
 """
 from __future__ import annotations
 
+import re
+
 from pathlib import Path
 
 from myst_nb import glue
@@ -65,37 +67,62 @@ def open_survey(data_dir: str | Path) -> Survey:
 # --------------------------------------------------------------------------- facts for the prose
 
 
-def glue_ranking(prefix: str, table, top: int = 3, series: str | None = None,
-                 ties: tuple[tuple[int, ...], ...] = ()):
-    """Glue ``{prefix}_top{i}_item`` / ``_pct`` / ``_count`` for the ``top`` largest answers; returns them.
+_RANKING_NAME = re.compile(r"_top(\d+)_(item|pct|count)\Z")
+_ITEM_NAME = re.compile(r"_(item|pct)\Z")
 
-    The sentence that uses them states an order: ``ties`` declares the places it states as tied
-    (e.g. ``((1, 2),)``), and the build stops when the data ties other places, or not those
-    (:func:`src.book.claims.check_ranking_ties`).
+
+def _fields(names: tuple[str, ...], pattern: re.Pattern, helper: str, shape: str) -> list[re.Match]:
+    """The parts of each literal glue name (``fig03_top1_pct`` → place 1, pct); a name of another shape is an error."""
+    found = [pattern.search(name) for name in names]
+    wrong = [name for name, match in zip(names, found) if match is None]
+    if wrong:
+        raise ValueError(f"{helper}: {', '.join(wrong)} is not a name it glues; write them as {shape}")
+    return found
+
+
+def glue_ranking(table, *names: str, series: str | None = None, ties: tuple[tuple[int, ...], ...] = ()):
+    """Glue the leading answers of ``table`` under the names the prose uses; returns those rows.
+
+    Each name is written out in full where it is glued, so a search for a name in the prose finds
+    this call: ``…_top{place}_item`` is the answer at that place, ``…_pct`` its share, ``…_count``
+    its count.  The sentence states the order of the places it names: ``ties`` declares those it
+    states as tied (e.g. ``((1, 2),)``), and the build stops when the data ties other places, or
+    not those (:func:`src.book.claims.check_ranking_ties`).
     """
+    fields = _fields(names, _RANKING_NAME, "glue_ranking", "…_top1_item, …_top1_pct or …_top1_count")
+    top = max(int(match[1]) for match in fields)
     everything = ranked(table, series)
-    claims.check_ranking_ties(prefix, everything, top, ties)
+    claims.check_ranking_ties(", ".join(names), everything, top, ties)
     rows = everything.head(top)
-    for i, row in enumerate(rows.itertuples(), start=1):
-        glue_text(f"{prefix}_top{i}_item", row.item)
-        glue_percent(f"{prefix}_top{i}_pct", cell(rows, row.Index, "percent"))
-        if not is_missing(row.count):
-            glue_count(f"{prefix}_top{i}_count", cell(rows, row.Index, "count"))
+    if len(rows) < top:
+        raise LookupError(f"glue_ranking: {', '.join(names)} name place {top}, but the table ranks {len(rows)} answers")
+    for name, match in zip(names, fields):
+        index = rows.index[int(match[1]) - 1]
+        if match[2] == "item":
+            glue_text(name, rows.loc[index, "item"])
+        elif match[2] == "pct":
+            glue_percent(name, cell(rows, index, "percent"))
+        else:
+            glue_count(name, cell(rows, index, "count"))
     return rows
 
 
-def glue_item(key: str, table, contains: str, series: str | None = None):
-    """Glue the label (``{key}_item``) and percent (``{key}_pct``) of the one answer whose label contains ``contains``."""
+def glue_item(table, contains: str, *names: str, series: str | None = None):
+    """Glue the one answer whose label contains ``contains``: ``…_item`` its label, ``…_pct`` its share
+    (names written out in full); returns its row."""
+    fields = _fields(names, _ITEM_NAME, "glue_item", "…_item or …_pct")
     rows = table if series is None else table[table["series"] == series]
     match = rows[rows["item"].str.contains(contains, regex=False)]
     if len(match) != 1:
         raise LookupError(f"expected one answer containing '{contains}', found {len(match)}: {match['item'].tolist()}")
     row = match.iloc[0]
-    glue_text(f"{key}_item", row["item"])
-    if not is_missing(row["percent"]):
-        glue_percent(f"{key}_pct", cell(match, row.name, "percent"))
-    else:
-        glue_by_edition(f"{key}_pct", lambda lang: UNKNOWN[lang])
+    for name, field in zip(names, fields):
+        if field[1] == "item":
+            glue_text(name, row["item"])
+        elif not is_missing(row["percent"]):
+            glue_percent(name, cell(match, row.name, "percent"))
+        else:
+            glue_by_edition(name, lambda lang: UNKNOWN[lang])
     return row
 
 
@@ -114,26 +141,38 @@ _VALUES_NOT_IN_DATA = {
 }
 
 
-def glue_prose_facts(survey: Survey, number: int) -> list[dict]:
-    """Glue what the report's text says about an unpublished figure: ``{id}_item`` and ``{id}_pct``.
+def glue_prose_facts(survey: Survey, number: int, *names: str) -> list[dict]:
+    """Glue what the report's text says about a figure without a table, under the names the prose uses.
 
-    Also glues ``figNN_n`` when the caption states n, and ``figNN_values_note``: the sentence that
-    the figure's values are not in this site's data, empty once a table is supplied.  With a
-    table, the facts must agree with it (:func:`src.book.claims.check_prose_facts`).  Returns the facts.
+    The names are written out in full: ``{fact id}_item`` (the answer a fact names) and ``{fact id}_pct``
+    (its share), the ids being those of the figure's ``prose_facts`` in datapackage.json;
+    ``figNN_n`` (the caption's n) and ``figNN_values_note`` (the sentence that the figure's values are
+    not in this site's data, empty once a table is supplied).  With a table, the facts must agree with
+    it (:func:`src.book.claims.check_prose_facts`).  Returns the facts.
     """
     res = survey.resource(number)
     stem = figure_spec(number).stem
-    n = res.n.get("")
-    if n:
-        glue_count(f"{stem}_n", caption_n(number, n))
     claims.check_prose_facts(survey, number)
-    glue_by_edition(f"{stem}_values_note", lambda lang: "" if res.published else _VALUES_NOT_IN_DATA[lang])
     facts = res.prose_facts
-    for fact in facts:
-        if fact.get("item"):
-            glue_text(f"{fact['id']}_item", fact["item"])
-        if fact.get("percent") is not None:
-            glue_percent(f"{fact['id']}_pct", prose_fact(number, fact))
+    known = {f"{stem}_n", f"{stem}_values_note"} | {f"{fact['id']}_{field}" for fact in facts for field in ("item", "pct")}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise LookupError(f"figure {number} has no fact to glue as {', '.join(unknown)} (its facts: "
+                          f"{', '.join(fact['id'] for fact in facts)})")
+    by_name = {f"{fact['id']}_{field}": (fact, field) for fact in facts for field in ("item", "pct")}
+    for name in names:
+        if name == f"{stem}_n":
+            glue_count(name, caption_n(number, res.n.get("")))
+        elif name == f"{stem}_values_note":
+            glue_by_edition(name, lambda lang: "" if res.published else _VALUES_NOT_IN_DATA[lang])
+        else:
+            fact, field = by_name[name]
+            if field == "item" and fact.get("item"):
+                glue_text(name, fact["item"])
+            elif field == "pct" and fact.get("percent") is not None:
+                glue_percent(name, prose_fact(number, fact))
+            else:
+                raise LookupError(f"fact {fact['id']} of figure {number} states no {'answer' if field == 'item' else 'share'}")
     return facts
 
 
