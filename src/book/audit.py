@@ -31,7 +31,7 @@ from src.book.checks import (AGREE, BASE_WHAT, DISAGREE, NONE_FOUND, UNDECIDABLE
                              percent_sign, plural, verdict, verdict_text, where_in)
 from src.data.figures import figure_name
 from src.data.package import Survey
-from src.data.shares import percent_of, round_half_up
+from src.data.shares import HALF_UNIT, percent_of, round_half_up
 
 __all__ = ["AGREE", "DISAGREE", "UNDECIDABLE", "percent_checks", "base_explanations", "implied_base_checks", "sum_checks",
            "prose_checks", "erratum_checks", "disagreements", "disagreement_findings", "Finding",
@@ -74,6 +74,21 @@ def consistent_bases(counts: list[int], percents: list[float], search: range) ->
         b >= c and percent_of(c, b) == round_half_up(p) for c, p in zip(counts, percents))]
 
 
+def fitting_bases(group: pd.DataFrame) -> list[int]:
+    """The bases (up to three times the stated n) for which every count of one series' rows rounds to its
+    printed percent: what :func:`base_explanations` offers when the stated n does not fit."""
+    counts = [int(c) for c in group["count"]]
+    percents = [float(p) for p in group["percent"]]
+    return consistent_bases(counts, percents, range(max(1, max(counts)), 3 * int(group["n"].iloc[0]) + 1))
+
+
+def base_rows(survey: Survey, number: int, series: str) -> pd.DataFrame:
+    """The rows of figure ``number``'s ``series`` that :func:`base_explanations` checks (those with a count and a percent)."""
+    for _, _, rows in _with_counts(survey, [number]):
+        return rows[rows["series"] == series]
+    return pd.DataFrame()
+
+
 def base_explanations(survey: Survey, figures: list[int] | None = None, lang: str = "ja") -> pd.DataFrame:
     """For each figure whose percentages disagree with the stated n: which single n would fit them all."""
     checks = []
@@ -84,7 +99,7 @@ def base_explanations(survey: Survey, figures: list[int] | None = None, lang: st
             stated = int(group["n"].iloc[0])
             if consistent_bases(counts, percents, range(stated, stated + 1)):
                 continue
-            bases = consistent_bases(counts, percents, range(max(1, max(counts)), 3 * stated + 1))
+            bases = fitting_bases(group)
             declared = res.percent_base
             fits = by_lang(lang, "、", ", ").join(f"n={b}" for b in bases[:5])
             if bases and lang == "ja":
@@ -189,7 +204,7 @@ def _implied_note(total: float, smallest: str, answered: tuple[str, int] | None,
 
 
 def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
-    """Sums of single-choice series and of each rating item's levels (each printed value may be off by 0.05)."""
+    """Sums of single-choice series and of each rating item's levels (each printed value may be off by HALF_UNIT)."""
     checks = []
     for number, res in sorted(survey.resources.items()):
         table = survey.table(number)
@@ -206,7 +221,7 @@ def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             for name, rows in units:
                 known = rows["percent"].dropna().astype(float)
                 total = round(sum(known), 1)
-                tolerance = 0.05 * len(rows)
+                tolerance = float(HALF_UNIT) * len(rows)
                 unknown = len(rows) - len(known)
                 if not unknown:
                     ok = abs(total - 100) <= tolerance + 1e-9
