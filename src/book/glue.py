@@ -175,7 +175,7 @@ def base_note(survey: Survey, number: int, lang: str = "ja") -> list[Part]:
     """A sentence on the denominator of a figure's percentages, from the audit (this site's own check), as
     text and numbers (:func:`glue_sentence`): the caption's n as the report prints it, and the base(s) that
     reproduce every percentage as this site found them, each with its panel."""
-    from src.book.audit import base_explanations, base_rows, fitting_bases
+    from src.book.audit import base_explanations, base_rows, fitting_bases, stated_n
 
     rows = base_explanations(survey, figures=[number])
     if rows.empty:
@@ -183,8 +183,7 @@ def base_note(survey: Survey, number: int, lang: str = "ja") -> list[Part]:
                  "every percentage of this figure equals the value this site recomputes from the caption’s n")]
     series = str(rows.iloc[0]["series"] or "")
     group = base_rows(survey, number, series)
-    stated = survey.resource(number).n.get(series)
-    printed = (caption_n(number, stated) if stated == int(group["n"].iloc[0]) else cell(group, group.index[0], "n"))
+    printed = stated_n(survey, number, group)
     bases = [base_of(group, b) for b in fitting_bases(group)[:5]]
     if not bases:
         if lang == "ja":
