@@ -62,14 +62,16 @@ def test_a_share_recomputes_to_its_value_and_says_so_with_its_inputs(survey):
 
 
 def test_every_kind_of_record_recomputes_to_its_value(survey):
-    fig3, fig16 = survey.table(3), survey.table(16)
+    fig3, fig4, fig13, fig16 = survey.table(3), survey.table(4), survey.table(13), survey.table(16)
     ranking, _ = rating_ranking(fig16, survey.resource(16).levels)
     records = [P.share_of(P.cells(fig3.head(1), "count"), P.cells(fig3.head(1), "n")), P.cell(fig3, fig3.index[0], "percent"), P.cell(fig3, fig3.index[0], "count"),
                P.cell(ranking, ranking.index[0], "percent"), P.smallest(fig3), P.largest(fig3),
                P.total(P.cells(fig3.head(2), "count")),
                P.survey_fact(survey.facts, "population"), P.plus_one(P.survey_fact(survey.facts, "top_projects_per_institution")),
                P.caption_n(2, survey.resource(2).n[""]), P.prose_fact(2, survey.resource(2).prose_facts[0]),
-               P.counted(3, "questions"), P.rule(100, "whole")]
+               P.counted(3, "questions"), P.rule(100, "whole"), P.half_unit(),
+               P.base_of(fig4, 588), P.counted(6, "unknown", P.unknown_cells(fig13[fig13["series"] == "最も重要"])),
+               P.erratum(survey.descriptor["sources"][0]["errata"][0], "after")]
     assert {r.op for r in records} == set(P.OPS) and {r.kind for r in records} == set(P.KINDS)
     for record in records:
         assert record.recompute() == record.value
@@ -78,6 +80,57 @@ def test_every_kind_of_record_recomputes_to_its_value(survey):
     summed = P.cell(ranking, ranking.index[0], "percent")
     assert summed.kind == P.COMPUTED and len(summed.inputs) == 2 and {s.level for s in summed.inputs} == {
         "やや課題に感じる", "課題に感じる"}
+
+
+def test_the_rounding_rules_half_unit_comes_from_the_rule_and_says_so():
+    from src.data.shares import HALF_UNIT, PLACES, round_half_up
+
+    half = P.half_unit()
+    assert half.kind == P.RULE and half.shown() == "0.05" == str(HALF_UNIT) and PLACES == 1
+    assert round_half_up(Decimal("0.05")) == Decimal("0.1") and round_half_up(Decimal("0.04999")) == Decimal("0.0")
+    assert P.formula(half) == "四捨五入の規則：印字する最後の桁の半分、0.1 ÷ 2 = 0.05"
+    assert P.formula(half, "en") == "the rounding rule: half of the last printed decimal, 0.1 ÷ 2 = 0.05"
+
+
+def test_a_base_that_does_not_reproduce_every_share_or_a_count_of_other_rows_is_refused(survey):
+    fig4 = survey.table(4)
+    with pytest.raises(P.ProvenanceError):
+        P.base_of(fig4, 589)            # the caption's n: it does not give every printed share
+    with pytest.raises(P.ProvenanceError):
+        P.counted(5, "unknown", P.unknown_cells(survey.table(13)))
+
+
+def _sentence(parts, lang="ja") -> str:
+    return "".join(p if isinstance(p, str) else p.shown(lang) for p in parts)
+
+
+def test_the_base_note_glues_its_numbers_with_panels_in_each_of_its_three_cases(survey, monkeypatch):
+    from src.book import audit
+    from src.book.glue import base_note
+
+    note = base_note(survey, 4)
+    numbers = [p for p in note if not isinstance(p, str)]
+    assert _sentence(note) == "このサイトの検算では、この図の割合はキャプションのn=589ではなくn=588で割った値と全項目で一致します"
+    assert [(n.kind, n.value) for n in numbers] == [(P.PRINTED, 589), (P.COMPUTED, 588)]
+    assert numbers[0].inputs[0].file == P.PACKAGE_FILE and numbers[0].inputs[0].column == "caption"
+    assert [p for p in base_note(survey, 4, "en") if not isinstance(p, str)] == numbers[::-1]
+    assert base_note(survey, 1) == [base_note(survey, 1)[0]] and "n=" not in _sentence(base_note(survey, 1))
+    monkeypatch.setattr(audit, "fitting_bases", lambda group: [])          # no single base reproduces them
+    none = base_note(survey, 4)
+    assert _sentence(none) == "このサイトの検算では、この図の割合はキャプションのn=589でもほかの単一の母数でも再現できません"
+    assert "589" in _sentence(base_note(survey, 4, "en"))
+
+
+def test_the_count_of_unknown_values_counts_the_rows_it_names(survey):
+    from src.book.glue import unknown_note
+
+    fig13 = survey.table(13)
+    note = unknown_note(fig13, "最も重要")
+    (count,) = [p for p in note if not isinstance(p, str)]
+    unknown = fig13[(fig13["series"] == "最も重要") & fig13["percent"].isna()]
+    assert count.kind == P.COUNTED and count.value == len(unknown) == len(count.inputs)
+    assert [s.item for s in count.inputs] == list(unknown["item"])
+    assert unknown_note(survey.table(3)) == []
 
 
 def test_a_bare_number_or_a_record_that_does_not_add_up_is_a_loud_error(survey):
@@ -150,6 +203,10 @@ def recompute(check: dict, values: list[Decimal]) -> Decimal:
     op, split = check["op"], check["split"]
     if op == "share":
         return sum(values[:split]) * 100 / sum(values[split:])
+    if op == "base":      # the base shown, if each count ÷ it rounds to the printed share of its row
+        base = Decimal(check["shown"].replace(",", ""))
+        fits = all(round_half_up(c * 100 / base) == round_half_up(p) for c, p in zip(values[:split], values[split:]))
+        return base if fits and len(values) == 2 * split else Decimal(-1)
     return {"value": lambda: values[0], "sum": lambda: sum(values), "min": lambda: min(values),
             "max": lambda: max(values), "plus_one": lambda: values[0] + 1}[op]()
 
@@ -217,6 +274,12 @@ def test_each_panels_inputs_recompute_from_the_linked_csv_to_the_number_shown(op
             kinds.add(data["kind"])
             if check["op"] == "count":      # a count of this site's own, or a rule: it says what it is
                 assert data["formula"].endswith(r["text"])
+                if check["inputs"]:         # the rows it counts: each is in the linked CSV, its value unknown
+                    assert len(check["inputs"]) == int(r["text"]), (name, r["text"])
+                    for source in check["inputs"]:
+                        series, item, level = source["row"]
+                        assert [row[source["column"]] for row in downloads.rows(edition, source["file"])
+                                if (row["series"], row["item"], row["level"]) == (series, item, level)] == [""], source
                 continue
             values = [input_value(downloads, edition, source) for source in check["inputs"]]
             assert [str(v) for v in values] == [s["value"] for s in check["inputs"]], (name, r["text"])
@@ -361,3 +424,63 @@ def test_a_rebuild_with_changed_data_shows_the_new_inputs(browser, clean_build, 
         assert page.locator(".num-panel img").count() == 0 and page.evaluate("window.__pwned") is None
         assert visit.console_errors == []
         page.context.close()
+
+
+# --------------------------------------------------------------------------- numbers without a panel
+
+#: What reads as a number in the prose but is none of the data's or the site's numbers: names of the report and
+#: its places, dates, versions and licences, file and format names, the report's wording and units of a
+#: sentence. Anything else with a digit in a paragraph or list item must be a number with its panel.
+NOT_NUMBERS = [
+    r"DISCUSSION PAPER No\.\s*\d+", r"dp\d+",                                  # the report, the package's name
+    r"\d{4}年(\d{1,2}月(\d{1,2}日)?)?", r"平成\d+年度", r"（\d{4}年度）",           # dates (both editions)
+    r"\d{1,2} [A-Z][a-z]+ \d{4}", r"(fiscal year|April|May|January|February|March|June|July|August|September"
+    r"|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec) ?\d{0,2},? \d{4}",
+    r"Copyright \d{4}",
+    r"\d+\.\d+\.\d+", r"(コミット|commit) [0-9a-f]{7,40}",                       # versions
+    r"CC[ -]BY[ -]\d\.\d", r"(License|Attribution) \d\.\d", r"UTF-8", r"SHA-256", r"fig\d+\.csv",
+    r"概要図表[\d、〜 ]+", r"Summary Figure \d+", r"Summary Figures \d+((–|, | and )\d+)*", r"(〜|–) ?\d+",  # figures and places
+    r"Ⅱ-\d", r"\bI{1,3}-\d", r"[（(][０-９\d]+[－-][０-９\d]+[）)]", r"(本編|main report) \d+-\d+",
+    r"「[^「」]*」", r"“[^“”]*”", r"上位\d+つ", r"\d+つまで", r"top \d+",          # the report's wording
+    r"小数第\d位", r"1年あたり", r"1行", r"1機関が", r"each choosing up to \d",            # units of a sentence
+]
+DIGITS = re.compile(r"[0-9０-９]+(?:[.,．][0-9０-９]+)*\s*(?:％|%)?")
+
+
+def numbers_without_panels(html) -> list[tuple[str, str, str]]:
+    """(page, number, the sentence's start) for each number in the prose of every page of both editions that is
+    not in a ``span.num``: paragraphs and list items, outside tables, figures, captions, code and the footer."""
+    found = []
+    for edition in EDITIONS:
+        for doc in CHAPTERS:
+            soup = BeautifulSoup((html / edition / f"{doc}.html").read_text(encoding="utf-8"), "html.parser")
+            main = soup.select_one("main") or soup
+            for tag in main.select("script, style, .cell_input, pre, code, .headerlink, table, caption, figure, "
+                                   ".figure-data, .resource, .vega-chart, .toctree-wrapper, nav, footer, span.num"):
+                tag.decompose()
+            for el in main.find_all(["p", "li"]):
+                if el.find(["p", "li"]):
+                    continue
+                text = el.get_text(" ", strip=True)
+                rest = text
+                for pattern in NOT_NUMBERS:
+                    rest = re.sub(pattern, " ", rest)
+                found += [(f"{edition}{doc}", number.strip(), text[:80]) for number in DIGITS.findall(rest)]
+    return found
+
+
+def test_the_scan_finds_a_number_without_a_panel_and_passes_the_allowed_ones(tmp_path):
+    page = ('<main><p>回答は<span class="num" data-num="{}">793</span>機関で、13.9％が実施（概要図表1、2017年4月）。</p>'
+            '<p>NISTEP DISCUSSION PAPER No.145、Ⅱ-3、「2割程度」、データ版 1.0.0</p><table><tr><td>42</td></tr></table></main>')
+    for edition in EDITIONS:
+        for doc in CHAPTERS:
+            (tmp_path / edition / doc).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / edition / f"{doc}.html").write_text(page, encoding="utf-8")
+    found = numbers_without_panels(tmp_path)
+    assert {number for _, number, _ in found} == {"13.9％"} and len(found) == 2 * len(CHAPTERS)
+
+
+def test_every_number_in_the_prose_of_both_editions_has_its_panel(clean_build):
+    """Fails with the list of numbers that still reach the prose without a panel (issue 21 part 2)."""
+    missing = numbers_without_panels(clean_build.html)
+    assert missing == [], "numbers without a panel:\n" + "\n".join(f"{p}: {n}  ({t}…)" for p, n, t in missing)

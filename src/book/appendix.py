@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 
 from src.base.i18n import Editions, aside, has_japanese, per_edition, tr
 from src.book.site_paths import data_href
+from src.book.text import number_html
 from src.data.figures import figure_name, missing_values_text
 from src.data.package import Survey
 
@@ -157,8 +158,14 @@ def findings_html(findings, columns: dict[str, str], lang: str = "ja", originals
             return table_markup(f.rows, columns)
         return table_markup(f.rows, columns, originals={"what": originals[i].rows["what"]}, lang=lang)
 
+    def sentence(f) -> str:
+        """The finding's sentence, each of its numbers with its panel (src/book/text.py ``number_html``)."""
+        if not f.parts:
+            return escape(f.sentence)
+        return "".join(escape(p) if isinstance(p, str) else number_html(p, lang) for p in f.parts)
+
     return HTML("\n".join(
-        f'<div class="audit-finding"><p>{escape(f.sentence)}</p>'
+        f'<div class="audit-finding"><p>{sentence(f)}</p>'
         f'<details class="audit-rows"><summary>{escape(summary(len(f.rows)))}</summary>'
         f"{rows_markup(i, f)}</details></div>"
         for i, f in enumerate(findings)))

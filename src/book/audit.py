@@ -27,11 +27,12 @@ import pandas as pd
 from src.base.i18n import tr
 # the audit page reads every check from here: the verdicts, and the checks of the report's text (audit_prose)
 from src.book.audit_prose import erratum_checks, prose_checks
+from src.book.provenance import Number, base_of, caption_n, cell, cells, counted, rule, total
 from src.book.checks import (AGREE, BASE_WHAT, DISAGREE, NONE_FOUND, UNDECIDABLE, Check, and_list, as_frame, by_lang,
                              percent_sign, plural, verdict, verdict_text, where_in)
 from src.data.figures import figure_name
 from src.data.package import Survey
-from src.data.shares import percent_of, round_half_up
+from src.data.shares import HALF_UNIT, percent_of, round_half_up
 
 __all__ = ["AGREE", "DISAGREE", "UNDECIDABLE", "percent_checks", "base_explanations", "implied_base_checks", "sum_checks",
            "prose_checks", "erratum_checks", "disagreements", "disagreement_findings", "Finding",
@@ -74,6 +75,21 @@ def consistent_bases(counts: list[int], percents: list[float], search: range) ->
         b >= c and percent_of(c, b) == round_half_up(p) for c, p in zip(counts, percents))]
 
 
+def fitting_bases(group: pd.DataFrame) -> list[int]:
+    """The bases (up to three times the stated n) for which every count of one series' rows rounds to its
+    printed percent: what :func:`base_explanations` offers when the stated n does not fit."""
+    counts = [int(c) for c in group["count"]]
+    percents = [float(p) for p in group["percent"]]
+    return consistent_bases(counts, percents, range(max(1, max(counts)), 3 * int(group["n"].iloc[0]) + 1))
+
+
+def base_rows(survey: Survey, number: int, series: str) -> pd.DataFrame:
+    """The rows of figure ``number``'s ``series`` that :func:`base_explanations` checks (those with a count and a percent)."""
+    for _, _, rows in _with_counts(survey, [number]):
+        return rows[rows["series"] == series]
+    return pd.DataFrame()
+
+
 def base_explanations(survey: Survey, figures: list[int] | None = None, lang: str = "ja") -> pd.DataFrame:
     """For each figure whose percentages disagree with the stated n: which single n would fit them all."""
     checks = []
@@ -84,7 +100,7 @@ def base_explanations(survey: Survey, figures: list[int] | None = None, lang: st
             stated = int(group["n"].iloc[0])
             if consistent_bases(counts, percents, range(stated, stated + 1)):
                 continue
-            bases = consistent_bases(counts, percents, range(max(1, max(counts)), 3 * stated + 1))
+            bases = fitting_bases(group)
             declared = res.percent_base
             fits = by_lang(lang, "、", ", ").join(f"n={b}" for b in bases[:5])
             if bases and lang == "ja":
@@ -189,7 +205,7 @@ def _implied_note(total: float, smallest: str, answered: tuple[str, int] | None,
 
 
 def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
-    """Sums of single-choice series and of each rating item's levels (each printed value may be off by 0.05)."""
+    """Sums of single-choice series and of each rating item's levels (each printed value may be off by HALF_UNIT)."""
     checks = []
     for number, res in sorted(survey.resources.items()):
         table = survey.table(number)
@@ -206,7 +222,7 @@ def sum_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:
             for name, rows in units:
                 known = rows["percent"].dropna().astype(float)
                 total = round(sum(known), 1)
-                tolerance = 0.05 * len(rows)
+                tolerance = float(HALF_UNIT) * len(rows)
                 unknown = len(rows) - len(known)
                 if not unknown:
                     ok = abs(total - 100) <= tolerance + 1e-9
@@ -259,92 +275,124 @@ BASE, IMPLIED, SUMS, PROSE = "母数：", "回答数のない系列", "合計", 
 
 @dataclass(frozen=True)
 class Finding:
-    """One cause of disagreements: a sentence that states it with its numbers, and the rows it explains."""
+    """One cause of disagreements: a sentence that states it with its numbers, and the rows it explains.
+
+    ``parts``: the sentence as text and numbers, each number with where it comes from (its panel on the page:
+    src/book/appendix.py ``findings_html``); ``sentence`` is their text."""
 
     sentence: str
     rows: pd.DataFrame
+    parts: tuple = ()
+
+
+def _joined(parts: list, lang: str) -> str:
+    return "".join(p if isinstance(p, str) else p.shown(lang) for p in parts)
 
 
 def disagreement_findings(survey: Survey, lang: str = "ja") -> list[Finding]:
     """The disagreements grouped by cause, in the order the audit finds them, one sentence each (in ``lang``)."""
     table = disagreements(survey, lang)
     checks = percent_checks(survey, lang)
-    return [Finding(_finding_sentence(survey, cause, rows, checks, lang), rows.reset_index(drop=True))
-            for cause, rows in table.groupby("cause", sort=False)]
+    findings = []
+    for cause, rows in table.groupby("cause", sort=False):
+        parts = _finding_sentence(survey, cause, rows, checks, lang)
+        findings.append(Finding(_joined(parts, lang), rows.reset_index(drop=True), tuple(parts)))
+    return findings
 
 
-def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> str:
+def stated_n(survey: Survey, number: int, group: pd.DataFrame) -> Number:
+    """The n stated for one series of a figure, as the report prints it: its caption's n (the package's
+    metadata) when that is the n of the rows, else the rows' own n."""
+    stated, series = int(group["n"].iloc[0]), str(group["series"].iloc[0] or "")
+    if survey.resource(number).n.get(series) == stated:
+        return caption_n(number, stated)
+    return cell(group, group.index[0], "n")
+
+
+def _finding_sentence(survey: Survey, cause: str, rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> list:
     if cause.startswith(BASE):
-        return _base_sentence(rows, checks, lang)
+        return _base_sentence(survey, rows, checks, lang)
     if cause == IMPLIED:
         return _implied_sentence(survey, rows, lang)
     figures = and_list(list(dict.fromkeys(rows["figure"])), lang)
+    count = counted(len(rows), "checks")
     if cause == SUMS:
-        return by_lang(lang, f"{figures}では、{len(rows)}組の合計が100％から丸め誤差を超えてずれています。",
-                  f"In {figures}, {plural(len(rows), 'sum differs', 'sums differ')} from 100% by more than "
-                  "rounding error.")
+        whole = rule(100, "whole")
+        if lang == "ja":
+            return [f"{figures}では、", count, "組の合計が", whole, "から丸め誤差を超えてずれています。"]
+        return [f"In {figures}, ", count, f" {'sum differs' if len(rows) == 1 else 'sums differ'} from ", whole,
+                " by more than rounding error."]
     if lang == "ja":
-        return f"報告書の本文が述べる数値のうち{len(rows)}件が、図と調査概要から計算し直した値と一致しません（{figures}）。"
-    return (f"Of the numbers stated in the report’s text, {len(rows)} "
-            f"{'does' if len(rows) == 1 else 'do'} not agree with the values recomputed from the figures and the "
-            f"survey outline ({figures}).")
+        return ["報告書の本文が述べる数値のうち", count, f"件が、図と調査概要から計算し直した値と一致しません（{figures}）。"]
+    return ["Of the numbers stated in the report’s text, ", count,
+            f" {'does' if len(rows) == 1 else 'do'} not agree with the values recomputed from the figures and the "
+            f"survey outline ({figures})."]
 
 
-def _base_sentence(rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> str:
+def _base_sentence(survey: Survey, rows: pd.DataFrame, checks: pd.DataFrame, lang: str = "ja") -> list:
     """「概要図表4では、印字された割合のうち8個が…全13行の割合はn=588で割った値と一致…」."""
     base = rows[rows["what"] == BASE_WHAT[by_lang(lang, "ja", "en")]].iloc[0]
-    wrong = len(rows) - 1
-    same = (checks["number"] == base["number"]) & (checks["series"] == base["series"])
+    wrong = counted(len(rows) - 1, "checks")
+    same = counted(int(((checks["number"] == base["number"]) & (checks["series"] == base["series"])).sum()), "checks")
+    group = base_rows(survey, int(base["number"]), base["series"])
+    printed = stated_n(survey, int(base["number"]), group)
     where = base["figure"]
     undetermined = base["recomputed"] == NONE_FOUND[by_lang(lang, "ja", "en")]
+    fits: list = []
+    for i, b in enumerate(fitting_bases(group)[:5] if not undetermined else []):
+        fits += ([by_lang(lang, "、", ", ")] if i else []) + ["n=", base_of(group, b)]
     if lang == "ja":
-        text = f"{where}では、印字された割合のうち{wrong}個が、記載の{base['printed']}で計算し直した値と一致しません。"
+        text = [f"{where}では、印字された割合のうち", wrong, "個が、記載のn=", printed, "で計算し直した値と一致しません。"]
         if undetermined:
-            return text + "どの単一の母数でも全行を再現できないため、個別の印刷値の誤りが考えられます。"
-        return (text + f"図の全{int(same.sum())}行の割合は{base['recomputed']}で割った値と一致するため、"
-                "割合は記載と異なる母数で計算されたとみられます。")
-    text = (f"In {where}, {wrong} of the printed percentages {'does' if wrong == 1 else 'do'} not agree with the "
-            f"values recomputed with the stated {base['printed']}.")
+            return text + ["どの単一の母数でも全行を再現できないため、個別の印刷値の誤りが考えられます。"]
+        return text + ["図の全", same, "行の割合は", *fits, "で割った値と一致するため、割合は記載と異なる母数で計算されたとみられます。"]
+    text = [f"In {where}, ", wrong, f" of the printed percentages {'does' if wrong.value == 1 else 'do'} not agree with "
+            "the values recomputed with the stated n=", printed, "."]
     if undetermined:
-        return text + " No single base reproduces all rows, so errors in individual printed values are possible."
-    return (text + f" The percentages of all {int(same.sum())} rows of the figure equal the counts divided by "
-            f"{base['recomputed']}, so the percentages appear to have been computed on a base other than the "
-            "stated one.")
+        return text + [" No single base reproduces all rows, so errors in individual printed values are possible."]
+    return text + [" The percentages of all ", same, " rows of the figure equal the counts divided by ", *fits,
+                   ", so the percentages appear to have been computed on a base other than the stated one."]
 
 
-def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> str:
+def _implied_sentence(survey: Survey, rows: pd.DataFrame, lang: str = "ja") -> list:
     """Series printed without counts whose percentages the stated n cannot give."""
-    totals = []
+    totals, sums = [], []
     for row in rows.itertuples():
         table = survey.table(int(row.number))
-        totals.append(round(float(table.loc[table["series"] == row.series, "percent"].dropna().sum()), 1))
+        known = table[(table["series"] == row.series) & table["percent"].notna()]
+        totals.append(round(float(known["percent"].sum()), 1))
+        sums.append(total(cells(known, "percent"), percent=True))
     figures = and_list(list(rows["figure"]), lang)
+    series = counted(len(rows), "checks")
     consistent = all(t > 150 for t in totals)
     undetermined = (rows["recomputed"] == NONE_FOUND[by_lang(lang, "ja", "en")]).all()
     if lang == "ja":
-        total = f"いずれも{totals[0]}％" if len(set(totals)) == 1 else "・".join(f"{t}％" for t in totals)
-        text = (f"{figures}の{len(rows)}系列は回答数が印字されておらず、割合を記載のnでは再現できません。"
-                f"割合の合計は{total}")
-        if consistent:
-            text += "で、この合計は、選択数ではなく回答機関数を母数とし1機関が3つまで選ぶ集計と整合します。"
+        if len(set(totals)) == 1:
+            summed = ["いずれも", sums[0]]
         else:
-            text += "です。"
+            summed = [x for i, n in enumerate(sums) for x in (["・"] if i else []) + [n]]
+        text = [f"{figures}の", series, "系列は回答数が印字されておらず、割合を記載のnでは再現できません。割合の合計は", *summed]
+        if consistent:
+            text += ["で、この合計は、選択数ではなく回答機関数を母数とし1機関が3つまで選ぶ集計と整合します。"]
+        else:
+            text += ["です。"]
         if undetermined:
-            text += ("ただし整合するのは合計だけで、回答機関数（同じ図の単一回答の系列のn）以下のどの母数でも"
-                     "個々の割合は再現できず、母数は概要からは決められません。")
+            text += ["ただし整合するのは合計だけで、回答機関数（同じ図の単一回答の系列のn）以下のどの母数でも"
+                     "個々の割合は再現できず、母数は概要からは決められません。"]
         return text
     if len(rows) == 1:
-        total = f"{totals[0]}%"
+        summed = [sums[0]]
     elif len(set(totals)) == 1:
-        total = f"{totals[0]}% in each case"
+        summed = [sums[0], " in each case"]
     else:
-        total = and_list([f"{t}%" for t in totals], lang) + " respectively"
-    text = (f"In {plural(len(rows), 'series', 'series')} ({figures}), no counts are printed, and the stated n "
-            f"does not reproduce the percentages. The percentages add up to {total}")
-    text += (", which is consistent with percentages of the number of responding institutions, each choosing up "
-             "to 3, rather than of the number of choices." if consistent else ".")
+        summed = [x for i, n in enumerate(sums)
+                  for x in ([" and " if i == len(sums) - 1 else ", "] if i else []) + [n]] + [" respectively"]
+    text = ["In ", series, f" series ({figures}), no counts are printed, and the stated n "
+            "does not reproduce the percentages. The percentages add up to ", *summed]
+    text += [", which is consistent with percentages of the number of responding institutions, each choosing up "
+             "to 3, rather than of the number of choices." if consistent else "."]
     if undetermined:
-        text += (" Only the sum is consistent, though: no base up to the number of institutions that answered (the n "
+        text += [" Only the sum is consistent, though: no base up to the number of institutions that answered (the n "
                  "of the figure’s single-answer series) reproduces the individual percentages, so the summary does "
-                 "not determine the base.")
+                 "not determine the base."]
     return text

@@ -12,6 +12,7 @@ import pandas as pd
 from src.base.i18n import tr
 from src.book.checks import (CONSISTENT, DISAGREE, UNDECIDABLE, Check, as_frame, by_lang, pct, percent_sign, verdict,
                              verdict_text)
+from src.book.provenance import Number, ProvenanceError, cells, share_of, total
 from src.data.figures import figure_name, place_name
 from src.data.package import Survey
 from src.data.shares import round_half_up
@@ -59,6 +60,33 @@ def international_shares(survey: Survey) -> dict[str, Decimal | int] | None:
     n = int(table["n"].iloc[0])
     return {"international": intl, "any": anyc, "n": n,
             "share_of_respondents": Decimal(intl) * 100 / n, "share_of_collaborators": Decimal(intl) * 100 / anyc}
+
+
+def international_numbers(survey: Survey) -> dict[str, Number] | None:
+    """Figure 1's institutions doing international collaboration (``intl_count``), doing any (``any_count``),
+    and their share among respondents (``intl_share``) and among collaborators (``intl_share_of_collaborators``),
+    each with the rows it adds up (:func:`international_shares`' arithmetic); None without those counts."""
+    shares = international_shares(survey)
+    if shares is None:
+        return None
+    table = survey.table(1)
+    rows = {item: table[table["item"] == item] for item in (*INTERNATIONAL, DOMESTIC_ONLY)}
+    international = sum((cells(rows[item], "count") for item in INTERNATIONAL), ())
+    collaborating = international + cells(rows[DOMESTIC_ONLY], "count")
+    base = cells(table.head(1), "n")
+    numbers = {"intl_count": total(international), "any_count": total(collaborating),
+               "intl_share": share_of(international, base), "intl_share_of_collaborators": share_of(international, collaborating)}
+    if (numbers["intl_share"].value, numbers["intl_share_of_collaborators"].value) != (
+            shares["share_of_respondents"], shares["share_of_collaborators"]):
+        raise ProvenanceError("figure 1's shares do not add up as the audit computes them")
+    return numbers
+
+
+def erratum_numbers(survey: Survey) -> dict[str, Number]:
+    """The numbers this site recomputes for the report's corrections, by the erratum's ``reported_in_prose``
+    (the same values :func:`erratum_checks` compares)."""
+    numbers = international_numbers(survey)
+    return {"intl_share_of_respondents": numbers["intl_share"]} if numbers else {}
 
 
 def prose_checks(survey: Survey, lang: str = "ja") -> pd.DataFrame:

@@ -27,13 +27,13 @@ from src.base.i18n import Editions, tr, use_translations
 from src.book import claims
 from src.book.appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
 from src.book.figure_notes import figure_caption, glue_chart, show_figure
-from src.book.provenance import (Number, ProvenanceError, caption_n, cell, cells, counted, largest, plus_one, prose_fact,
-                                 rule, share_of, smallest, survey_fact, total)
+from src.book.provenance import (Number, ProvenanceError, base_of, caption_n, cell, cells, counted, half_unit, largest,
+                                 plus_one, prose_fact, rule, share_of, smallest, survey_fact, total, unknown_cells)
 from src.book.settings import edition_settings, edition_title, glossary_table
 from src.book.sources import (errata_note, figures_text, glue_missing_figures, glue_report, report_citation,
                               report_source, source_note)
-from src.book.text import (UNKNOWN, fmt_count, fmt_date, fmt_month, glue_by_edition, glue_count, glue_month, glue_percent,
-                           glue_text, is_missing, percent_text)
+from src.book.text import (UNKNOWN, Part, fmt_count, fmt_date, fmt_month, glue_by_edition, glue_count, glue_month,
+                           glue_percent, glue_sentence, glue_text, is_missing, percent_text)
 from src.data.figures import figure_name, figure_spec
 from src.data.package import Survey, load_survey
 from src.data.shares import fmt_percent, ranked, rating_ranking, round_half_up, share
@@ -42,11 +42,11 @@ __all__ = [
     # data and formatting
     "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
-    "glue_text", "glue_by_edition", "glue_percent", "percent_text", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
+    "glue_text", "glue_by_edition", "glue_sentence", "glue_percent", "percent_text", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     "glue_international_shares", "glue_response_rate",
     # numbers with their provenance (src/book/provenance.py), for glue_percent / glue_count
-    "survey_fact", "counted", "rule", "smallest", "largest", "plus_one",
+    "survey_fact", "counted", "rule", "half_unit", "smallest", "largest", "plus_one",
     # figures
     "show_figure", "glue_chart", "figure_caption", "figure_name", "glossary_table", "edition_title", "edition_settings",
     "glue_month", "glue_base_note", "Editions", "tr",
@@ -192,21 +192,11 @@ def glue_international_shares(survey: Survey) -> dict[str, Number]:
     """Glue figure 1's institutions doing international collaboration (``intl_count``), doing any
     (``any_count``), and their share among respondents (``intl_share``) and among collaborators
     (``intl_share_of_collaborators``), each with the rows it adds up (audit.international_shares' arithmetic)."""
-    from src.book.audit_prose import DOMESTIC_ONLY, INTERNATIONAL, international_shares
+    from src.book.audit_prose import international_numbers
 
-    table = survey.table(1)
-    shares = international_shares(survey)
-    if shares is None:
+    numbers = international_numbers(survey)
+    if numbers is None:
         raise LookupError("figure 1 lacks the counts of its international and domestic-only answers")
-    rows = {item: table[table["item"] == item] for item in (*INTERNATIONAL, DOMESTIC_ONLY)}
-    international = sum((cells(rows[item], "count") for item in INTERNATIONAL), ())
-    collaborating = international + cells(rows[DOMESTIC_ONLY], "count")
-    base = cells(table.head(1), "n")
-    numbers = {"intl_count": total(international), "any_count": total(collaborating),
-               "intl_share": share_of(international, base), "intl_share_of_collaborators": share_of(international, collaborating)}
-    if (numbers["intl_share"].value, numbers["intl_share_of_collaborators"].value) != (
-            shares["share_of_respondents"], shares["share_of_collaborators"]):
-        raise ProvenanceError("figure 1's shares do not add up as the audit computes them")
     for name, number in numbers.items():
         (glue_percent if number.percent else glue_count)(name, number)
     return numbers
@@ -220,46 +210,57 @@ def reported_fact(survey: Survey, ident: str) -> dict:
     return fact
 
 
-def base_note(survey: Survey, number: int, lang: str = "ja") -> str:
-    """A sentence on the denominator of a figure's percentages, from the audit (this site's own check)."""
-    from src.book.audit import base_explanations
+def base_note(survey: Survey, number: int, lang: str = "ja") -> list[Part]:
+    """A sentence on the denominator of a figure's percentages, from the audit (this site's own check), as
+    text and numbers (:func:`glue_sentence`): the caption's n as the report prints it, and the base(s) that
+    reproduce every percentage as this site found them, each with its panel."""
+    from src.book.audit import base_explanations, base_rows, fitting_bases, stated_n
 
     rows = base_explanations(survey, figures=[number])
     if rows.empty:
-        return ("この図の割合は、このサイトがキャプションのnから計算し直した値とすべて一致します" if lang == "ja" else
-                "every percentage of this figure equals the value this site recomputes from the caption’s n")
-    row = rows.iloc[0]
-    if row["recomputed"] == "該当なし":
+        return [("この図の割合は、このサイトがキャプションのnから計算し直した値とすべて一致します" if lang == "ja" else
+                 "every percentage of this figure equals the value this site recomputes from the caption’s n")]
+    series = str(rows.iloc[0]["series"] or "")
+    group = base_rows(survey, number, series)
+    printed = stated_n(survey, number, group)
+    bases = [base_of(group, b) for b in fitting_bases(group)[:5]]
+    if not bases:
         if lang == "ja":
-            return f"このサイトの検算では、この図の割合はキャプションの{row['printed']}でもほかの単一の母数でも再現できません"
-        return (f"in this site’s check, the percentages of this figure cannot be reproduced from the caption’s "
-                f"{row['printed']} or from any other single base")
+            return ["このサイトの検算では、この図の割合はキャプションのn=", printed, "でもほかの単一の母数でも再現できません"]
+        return ["in this site’s check, the percentages of this figure cannot be reproduced from the caption’s n=", printed,
+                " or from any other single base"]
+    fits: list[Part] = []
+    for i, base in enumerate(bases):
+        if i:
+            fits.append("、" if lang == "ja" else " or ")
+        fits += ["n=", base]
     if lang == "ja":
-        return (f"このサイトの検算では、この図の割合はキャプションの{row['printed']}ではなく"
-                f"{row['recomputed']}で割った値と全項目で一致します")
-    return (f"in this site’s check, every percentage of this figure equals the count divided by {row['recomputed']}, "
-            f"not by the caption’s {row['printed']}")
+        return ["このサイトの検算では、この図の割合はキャプションのn=", printed, "ではなく", *fits, "で割った値と全項目で一致します"]
+    return ["in this site’s check, every percentage of this figure equals the count divided by ", *fits,
+            ", not by the caption’s n=", printed]
 
 
 def glue_base_note(name: str, survey: Survey, number: int) -> str:
-    """Glue :func:`base_note` for each edition; returns the Japanese."""
-    return glue_by_edition(name, lambda lang: base_note(survey, number, lang))
+    """Glue :func:`base_note` for each edition, its numbers with their panels; returns the Japanese."""
+    return glue_sentence(name, lambda lang: base_note(survey, number, lang))
 
 
-def unknown_note(table, series: str | None = None, lang: str = "ja") -> str:
-    """A sentence saying how many values the summary leaves undetermined ("" when none)."""
+def unknown_note(table, series: str | None = None, lang: str = "ja") -> list[Part]:
+    """A sentence saying how many values the summary leaves undetermined (nothing when none), as text and
+    the count with its panel (the rows it counts): glue it with ``glue_by_edition`` or ``glue_sentence``."""
     rows = table if series is None else table[table["series"] == series]
-    missing = int(rows["percent"].isna().sum())
-    if not missing:
-        return ""
+    unknown = unknown_cells(rows)
+    if not unknown:
+        return []
+    missing = counted(len(unknown), "unknown", unknown)
     if lang != "ja":
         where = f" of “{tr(series, lang)}”" if series else ""
-        values = "value" if missing == 1 else "values"
-        return (f"The printed summary does not determine {missing} {values}{where}; the chart and the table show them "
-                "as “unknown” (see the table’s note and the data appendix).")
+        values = "value" if len(unknown) == 1 else "values"
+        return ["The printed summary does not determine ", missing, f" {values}{where}; the chart and the table show them "
+                "as “unknown” (see the table’s note and the data appendix)."]
     where = f"「{series}」の" if series else ""
-    return (f"なお、{where}{missing}項目の値は概要の印字からは決められないため、図と表では「不明」としています"
-            "（表の注とデータの付録を参照）。")
+    return [f"なお、{where}", missing, "項目の値は概要の印字からは決められないため、図と表では「不明」としています"
+            "（表の注とデータの付録を参照）。"]
 
 
 def glue_comparison(name: str, a, b, higher: str, lower: str, same: str = "と同じです",

@@ -17,13 +17,15 @@ from typing import Any
 from src.base.i18n import SOURCE, tr
 from src.book.site_paths import data_href, figure_href
 from src.data.figures import figure_name, figure_spec
-from src.data.shares import round_half_up
+from src.data.shares import HALF_UNIT, UNIT, percent_of, round_half_up
 
 PRINTED, COMPUTED, STATED, COUNTED, RULE = "printed", "computed", "stated", "counted", "rule"
 KINDS = (PRINTED, COMPUTED, STATED, COUNTED, RULE)
 #: operations: one input as it is; (sum of the first ``split`` inputs) ÷ (sum of the rest); a sum; the
-#: smallest or largest input; an input plus one; a count or rule (no input: ``what`` says what it is)
-OPS = ("value", "share", "sum", "min", "max", "plus_one", "count")
+#: smallest or largest input; an input plus one; the base n for which each of the first ``split`` inputs
+#: (counts) ÷ n gives the rest (the printed shares) in every row; a count or rule (``what`` says what it
+#: is; its inputs, if any, are the rows it counts)
+OPS = ("value", "share", "sum", "min", "max", "plus_one", "base", "count")
 
 PACKAGE_FILE = "datapackage.json"
 FIGURE_KEY = "figure"            # DataFrame.attrs key: the figure a table belongs to (datapkg.Survey.table)
@@ -38,14 +40,14 @@ class ProvenanceError(ValueError):
 class Source:
     """One input of a number: a cell of a figure's table (``file`` figNN.csv), or a value the data
     package's metadata records (``file`` datapackage.json: a survey fact, a caption's n, the report's text)."""
-    value: Decimal | int
+    value: Decimal | int | None  # None: a cell the report's summary leaves unknown (a counted row)
     file: str
-    column: str                  # count | n | percent (a table's column); fact | caption | text (metadata)
+    column: str                  # count | n | percent (a table's column); fact | caption | text | erratum (metadata)
     item: str = ""
     series: str = ""
     level: str = ""
     figure: int | None = None
-    fact: str = ""               # the metadata key (never shown to readers: FACT_TEXT words it)
+    fact: str = ""               # the metadata key (never shown to readers: FACT_TEXT words it); erratum: before | after
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ class Number:
 
     def recompute(self) -> Decimal | int:
         """The value from the inputs alone (what a reader can redo from the CSV)."""
-        values = [Decimal(str(s.value)) for s in self.inputs]
+        values = [Decimal(str(s.value)) for s in self.inputs if s.value is not None]
         if self.op == "value":
             result = values[0]
         elif self.op == "share":
@@ -84,6 +86,15 @@ class Number:
             result = max(values)
         elif self.op == "plus_one":
             result = values[0] + 1
+        elif self.op == "base":
+            counts, printed = values[:self.split], values[self.split:]
+            fits = len(counts) == len(printed) and all(percent_of(int(c), int(self.value)) == round_half_up(p)
+                                                       for c, p in zip(counts, printed))
+            return self.value if fits else None
+        elif self.what == HALF:
+            return UNIT / 2
+        elif self.inputs:
+            return len(self.inputs)
         else:
             return self.value
         return int(result) if isinstance(self.value, int) else result
@@ -92,6 +103,8 @@ class Number:
         """The value as the page prints it: ``13.9％`` / ``13.9%``, or ``1,082``."""
         if self.percent:
             return f"{round_half_up(self.value)}{'％' if lang == SOURCE else '%'}"
+        if isinstance(self.value, Decimal):
+            return f"{self.value}"          # a constant of the rules (0.05): as exact as it is
         return f"{int(self.value):,}"
 
 
@@ -197,9 +210,40 @@ def prose_fact(number: int, fact: dict[str, Any]) -> Number:
     return Number(source.value, STATED, "value", (source,), percent=True)
 
 
-def counted(value: int, what: str) -> Number:
-    """A count this site makes that is not a value of the data (e.g. the figures of a section)."""
-    return Number(int(value), COUNTED, "count", what=what)
+def erratum(entry: dict[str, Any], which: str) -> Number:
+    """The value before or after (``which``) a correction the report's public page records (the package's
+    errata): the report's corrected statement, as the correction states it."""
+    source = Source(Decimal(str(entry[which])), PACKAGE_FILE, "erratum", str(entry.get("statement") or ""),
+                    fact=which)
+    return Number(source.value, STATED, "value", (source,), percent=True)
+
+
+def counted(value: int, what: str, rows: tuple[Source, ...] = ()) -> Number:
+    """A count this site makes that is not a value of the data (e.g. the figures of a section); with
+    ``rows``, the rows it counts (its value is their number)."""
+    return Number(int(value), COUNTED, "count", tuple(rows), what=what)
+
+
+def unknown_cells(rows, column: str = "percent") -> tuple[Source, ...]:
+    """The rows whose ``column`` the report's summary leaves unknown, as inputs of a count (:func:`counted`)."""
+    number = figure_of(rows)
+    missing = rows[rows[column].isna()]
+    return tuple(Source(None, figure_spec(number).file_name("csv"), column, str(row["item"]),
+                        str(row.get("series", "") or ""), str(row.get("level", "") or ""), number)
+                 for _, row in missing.iterrows())
+
+
+def base_of(rows, base: int) -> Number:
+    """The base n that reproduces every printed share of ``rows`` from its count (count ÷ n, rounded as
+    the report rounds), found by this site's check (src/book/audit.py ``base_explanations``)."""
+    counts, printed = cells(rows, "count"), cells(rows, "percent")
+    return Number(int(base), COMPUTED, "base", counts + printed, split=len(counts))
+
+
+def half_unit() -> Number:
+    """Half of the last printed decimal (0.1 ÷ 2 = 0.05): the remainder that rounds up, and how far a printed
+    share may be from the exact one (the one rounding rule, src/data/shares.py)."""
+    return Number(HALF_UNIT, RULE, "count", what=HALF)
 
 
 def rule(value: Decimal | int, what: str, percent: bool = True) -> Number:
@@ -217,8 +261,13 @@ KIND_TEXT = {
     RULE: {"ja": "このサイトの検証の規則", "en": "A rule of this site’s check"},
 }
 
+HALF = "half_unit"
+
 #: What a counted number or a rule is, per edition.
 WHAT_TEXT = {
+    HALF: {"ja": "四捨五入の規則：印字する最後の桁の半分", "en": "the rounding rule: half of the last printed decimal"},
+    "unknown": {"ja": "概要の印字から値を決められない項目（表では「不明」）の数",
+                "en": "the items whose value the printed summary does not determine (“unknown” in the table)"},
     "questions": {"ja": "図の一覧にある、この節の設問（図）の数", "en": "the questions (figures) of this section in the list of figures"},
     "levels": {"ja": "データパッケージに記録された評価の段階の数", "en": "the rating levels recorded in the data package"},
     "checks": {"ja": "このページの検証の結果から数えた件数", "en": "counted from the results of the checks on this page"},
@@ -242,9 +291,11 @@ _COLUMN_TEXT = {
 
 _PANEL_TEXT = {
     "ja": {"name": "{}の根拠", "inputs": "入力", "code": "このページのコードで見る", "close": "閉じる",
-           "min": "{}のうち最小", "max": "{}のうち最大", "list": "、"},
+           "min": "{}のうち最小", "max": "{}のうち最大", "list": "、", "unknown": "不明",
+           "base": "回答数 ÷ n が全{rows}行で印字の割合になるn（{example}など）"},
     "en": {"name": "Where {} comes from", "inputs": "Inputs", "code": "See it in this page’s code", "close": "Close",
-           "min": "the smallest of {}", "max": "the largest of {}", "list": ", "},
+           "min": "the smallest of {}", "max": "the largest of {}", "list": ", ", "unknown": "unknown",
+           "base": "the n for which count ÷ n gives the printed share in all {rows} rows ({example}, …)"},
 }
 
 
@@ -252,7 +303,9 @@ def _lang(lang: str) -> str:
     return "ja" if lang == SOURCE else "en"
 
 
-def _plain(value: Decimal | int) -> str:
+def _plain(value: Decimal | int | None, lang: str = "ja") -> str:
+    if value is None:
+        return _PANEL_TEXT[_lang(lang)]["unknown"]
     return f"{value:,}" if isinstance(value, int) else f"{value}"
 
 
@@ -274,8 +327,14 @@ def formula(number: Number, lang: str = "ja") -> str:
         return f"{words[number.op].format(words['list'].join(values))} = {result}"
     if number.op == "plus_one":
         return f"{values[0]} + 1 = {result}"
+    if number.op == "base":
+        count, printed = number.inputs[0].value, number.inputs[number.split].value
+        sign = "％" if _lang(lang) == "ja" else "%"
+        example = f"{_plain(count)} ÷ {result} = {printed}{sign}"
+        return f"{words['base'].format(rows=number.split, example=example)} = {result}"
     if number.op == "count":
-        return f"{WHAT_TEXT[number.what][_lang(lang)]} = {result}"
+        detail = f"{'、' if _lang(lang) == 'ja' else ', '}{_plain(UNIT)} ÷ 2" if number.what == HALF else ""
+        return f"{WHAT_TEXT[number.what][_lang(lang)]}{detail} = {result}"
     return result
 
 
@@ -299,6 +358,12 @@ def where(source: Source, lang: str = "ja") -> str:
     if source.column == "fact":
         fact = FACT_TEXT[source.fact][_lang(lang)]
         return f"の調査の概要（{fact}）" if ja else f", survey details: {fact}"
+    if source.column == "erratum":
+        when = {"ja": {"before": "訂正前の値", "after": "訂正後の値"},
+                "en": {"before": "the value before it", "after": "the corrected value"}}[_lang(lang)][source.fact]
+        if ja:
+            return f"の報告書の公開ページに記録された訂正（{source.item}、{when}）"
+        return f", the correction on the report’s public page ({tr(source.item, lang)}: {when})"
     figure = figure_name(source.figure, lang)
     if source.column == "caption":
         return f"の{figure}のキャプション" if ja else f", caption of {figure}"
@@ -317,10 +382,10 @@ def panel(number: Number, lang: str = "ja") -> dict[str, Any]:
     words = _PANEL_TEXT[_lang(lang)]
     shown = number.shown(lang)
     colon = "：" if _lang(lang) == "ja" else ": "
-    inputs = [{"before": _plain(s.value) + colon, "file": s.file, "href": source_href(s), "after": where(s, lang)}
+    inputs = [{"before": _plain(s.value, lang) + colon, "file": s.file, "href": source_href(s), "after": where(s, lang)}
               for s in dict.fromkeys(number.inputs)]
     check = [{"file": s.file, "row": [tr(s.series, lang), tr(s.item, lang), tr(s.level, lang)], "column": s.column,
-              "value": str(s.value)} for s in number.inputs]
+              "value": "" if s.value is None else str(s.value)} for s in number.inputs]
     return {"name": words["name"].format(shown), "kind": KIND_TEXT[number.kind][_lang(lang)],
             "formula": formula(number, lang), "inputs_label": words["inputs"], "inputs": inputs,
             "code": words["code"], "close": words["close"],

@@ -10,7 +10,7 @@ from typing import Any
 from IPython.display import Markdown
 
 from src.base.i18n import Editions, glue_editions, per_edition, tr
-from src.book.text import fmt_date, fmt_month, glue_by_edition, glue_text, percent_text
+from src.book.text import fmt_date, fmt_month, glue_by_edition, glue_text, number_html
 from src.data.figures import figure_name, section_name
 from src.data.package import Survey
 
@@ -142,7 +142,8 @@ def errata_note(survey: Survey) -> Editions:
 
     from IPython.display import HTML
 
-    from src.book.audit_prose import erratum_checks
+    from src.book.audit_prose import erratum_checks, erratum_numbers
+    from src.book.provenance import erratum
 
     errata = report_source(survey).get("errata", [])
 
@@ -151,6 +152,7 @@ def errata_note(survey: Survey) -> Editions:
             return HTML("<p>報告書の公開ページに記録された訂正は、データパッケージにありません。</p>" if lang == "ja" else
                         "<p>The data package records no correction on the report’s public page.</p>")
         rows = erratum_checks(survey, lang=lang)
+        recomputed = erratum_numbers(survey)
 
         def continued(label: str) -> str:
             """A noun-phrase label continuing the sentence after the colon: "the share of …" (lower-case)."""
@@ -159,20 +161,23 @@ def errata_note(survey: Survey) -> Editions:
 
         parts = []
         for e, check in zip(errata, rows.itertuples()):
-            before, after = escape(percent_text(e["before"], lang)), escape(percent_text(e["after"], lang))
+            # each number with its panel: the correction's values as the report's page states them, this site's value
+            before, after = number_html(erratum(e, "before"), lang), number_html(erratum(e, "after"), lang)
+            number = recomputed.get(e.get("reported_in_prose"))
+            value = number_html(number, lang) if number is not None else escape(check.recomputed)
             if lang == "ja":
                 parts.append(
                     f"<p>{report_citation_html(survey)}の公開ページには、{escape(fmt_date(e['date']))}付けの訂正が記録されています。"
                     f"{escape(e['statement'])}が、{before}から{after}に"
                     f"改められました（{escape(e.get('location', ''))}）。"
-                    f"このサイトがデータから計算すると{escape(check.recomputed)}で、判定は「{escape(check.verdict)}」"
+                    f"このサイトがデータから計算すると{value}で、判定は「{escape(check.verdict)}」"
                     f"（{escape(check.explanation)}）です。</p>")
             else:
                 parts.append(
                     f"<p>The public page of {report_citation_html(survey, lang)} records a correction dated "
                     f"{escape(fmt_date(e['date'], lang))}: {escape(continued(tr(e['statement'], lang)))} "
                     f"was changed from {before} to {after} ({escape(tr(e.get('location', ''), lang))}). "
-                    f"Recomputed by this site from the data: {escape(check.recomputed)}; verdict: "
+                    f"Recomputed by this site from the data: {value}; verdict: "
                     f"“{escape(check.verdict)}” ({escape(check.explanation)}).</p>")
         return HTML("\n".join(parts))
 

@@ -6,8 +6,10 @@ and how each edition writes a count, a percentage, a month and a date.
 """
 from __future__ import annotations
 
+import json
 from decimal import Decimal
-from typing import Callable
+from html import escape
+from typing import Callable, Union
 
 from src.base.i18n import glue_editions, per_edition, tr
 from src.book.provenance import Number, ProvenanceError, as_number, panel
@@ -43,9 +45,14 @@ def glue_text(name: str, text: str, en: str | None = None) -> str:
     return str(text)
 
 
-def glue_by_edition(name: str, make: Callable[[str], str]) -> str:
-    """Glue ``make(lang)`` for each edition (a sentence assembled in Python); returns the Japanese."""
+def glue_by_edition(name: str, make: Callable[[str], "str | list[Part]"]) -> str:
+    """Glue ``make(lang)`` for each edition (a sentence assembled in Python); returns the Japanese.
+
+    When ``make`` gives the sentence as a list of text and numbers, it is glued by :func:`glue_sentence`:
+    its numbers keep their panels."""
     texts = per_edition(make)
+    if any(isinstance(text, list) for text in texts.values()):
+        return glue_sentence(name, lambda lang: texts[lang])
     glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()})
     return texts["ja"]
 
@@ -81,11 +88,49 @@ def glue_percent(name: str, value: Number) -> str:
 
 
 def glue_count(name: str, value: Number) -> str:
-    """Glue a count with a thousands separator (``1,082``) with its provenance (a bare int is an error)."""
+    """Glue a count with a thousands separator (``1,082``), or another number that is no percentage (a rule's
+    ``0.05``), with its provenance (a bare int is an error)."""
     number = as_number(value, name)
     if number.percent:
         raise ProvenanceError(f"'{name}': {number.value} is a percentage: use glue_percent")
     return _glue_number(name, number)
+
+
+#: The glue output's metadata key for a sentence's parts (read by src/sphinxext/numbers.py): its text, and
+#: each number in it with its panel.
+SENTENCE_KEY = "sentence"
+#: A part of a sentence assembled in Python: text, or a number that keeps its panel.
+Part = Union[str, Number]
+
+
+def glue_sentence(name: str, make: Callable[[str], list[Part]]) -> str:
+    """Glue a sentence assembled in Python whose numbers keep their panels; returns the Japanese.
+
+    ``make(lang)`` gives the sentence in that edition as a list of text and :class:`Number` parts; the page
+    shows the text with each number pasted as a number with its panel, as ``glue_count`` pastes one.
+    """
+    parts = per_edition(make)
+    texts, extra = {}, {}
+    for lang, these in parts.items():
+        for part in these:
+            if not isinstance(part, str):
+                as_number(part, name)
+        texts[lang] = "".join(p if isinstance(p, str) else p.shown(lang) for p in these)
+        extra[lang] = {SENTENCE_KEY: [p if isinstance(p, str) else {"text": p.shown(lang), NUMBER_KEY: panel(p, lang)}
+                                      for p in these if p != ""]}
+    glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()}, extra)
+    return texts["ja"]
+
+
+#: The class of a number with its panel on a page (src/sphinxext/numbers.py NUMBER_CLASS).
+NUMBER_CLASS = "num"
+
+
+def number_html(number: Number, lang: str = "ja") -> str:
+    """A number with its panel inside HTML a chapter displays (a paragraph assembled in Python): the same
+    ``<span class="num" data-num="…">`` the ``{glue:text}`` role pastes, every text escaped."""
+    data = json.dumps(panel(number, lang), ensure_ascii=False, separators=(",", ":"))
+    return f'<span class="{NUMBER_CLASS}" data-num="{escape(data, quote=True)}">{escape(number.shown(lang))}</span>'
 
 
 #: How each edition names a value the data leaves unknown.

@@ -10,7 +10,15 @@ from decimal import ROUND_HALF_UP, Decimal
 import pandas as pd
 
 
-def round_half_up(value: float | Decimal, places: int = 1) -> Decimal:
+#: The book's one rounding rule: percentages to this many decimals, half-up, as the report prints them.
+PLACES = 1
+#: The last printed decimal (0.1) and its half (0.05): a remainder of HALF_UNIT rounds up, and a printed
+#: value may be off from the exact share by up to HALF_UNIT (the audit's tolerance).
+UNIT = Decimal(1).scaleb(-PLACES)
+HALF_UNIT = UNIT / 2
+
+
+def round_half_up(value: float | Decimal, places: int = PLACES) -> Decimal:
     """``value`` rounded half-up, as the report rounds its percentages."""
     quantum = Decimal(1).scaleb(-places)
     return Decimal(str(value)).quantize(quantum, rounding=ROUND_HALF_UP)

@@ -20,7 +20,7 @@ from src.data.files import Problem, decode_text, read_regular_file, record_read
 from src.data.resources import Resource
 from src.data.rules import (COLUMNS, CONTROL_CHARACTERS, FORMULA_START, LABEL_COLUMNS, MAX_CELL, MAX_DIGITS,
                             MAX_LABEL, MAX_ROWS)
-from src.data.shares import percent_of, round_half_up
+from src.data.shares import HALF_UNIT, percent_of, round_half_up
 
 
 _PLAIN_NUMBER = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
@@ -265,10 +265,10 @@ def _stated_n_problems(fname: str, res: Resource, series: str, rows: pd.DataFram
 
 
 def _sum_problems(fname: str, rows: pd.DataFrame, what: str, *, check_counts: bool) -> list[Problem]:
-    """Shares of one exhaustive set must add to 100 % (each printed value may be off by 0.05)."""
+    """Shares of one exhaustive set must add to 100 % (each printed value may be off by HALF_UNIT)."""
     problems = []
     pcts = [p for p in rows["percent"] if p is not None and not pd.isna(p)]
-    tolerance = 0.05 * len(rows) + 1e-9
+    tolerance = float(HALF_UNIT) * len(rows) + 1e-9
     total = sum(pcts)
     complete = len(pcts) == len(rows)
     first = int(rows["line"].iloc[0])

@@ -25,6 +25,7 @@ from myst_nb.ext.glue.utils import retrieve_glue_data
 
 NUMBERS_SCRIPT = "numbers.js"        # in src/sphinxext/static
 NUMBER_KEY = "number"                # src/book/text.py NUMBER_KEY: the glue output's metadata key
+SENTENCE_KEY = "sentence"            # src/book/text.py SENTENCE_KEY: a glued sentence's text and numbers
 NUMBER_CLASS = "num"
 GLUE_CELLS = "number_glue_cells"     # document attribute: glue key → (cell index, cell id), read once per page
 CELL_IDS = "number_cell_ids"         # document attribute: notebook cell index → cell id, for the cells that glued numbers
@@ -52,7 +53,8 @@ def _glue_cells(document: nodes.document) -> dict[str, tuple[int, str]]:
 
 
 class NumberTextRole(PasteTextRole):
-    """``{glue:text}``: as myst-nb's, but a number glued with its panel becomes a :class:`number` node."""
+    """``{glue:text}``: as myst-nb's, but a number glued with its panel becomes a :class:`number` node, and
+    so does each number of a glued sentence (src/book/text.py ``glue_sentence``)."""
 
     def run(self) -> tuple[list[nodes.Node], list[nodes.system_message]]:
         pasted, messages = super().run()
@@ -63,10 +65,18 @@ class NumberTextRole(PasteTextRole):
             result = retrieve_glue_data(self.document, key)
         except RetrievalError:
             return pasted, messages
-        data = result.metadata.get(NUMBER_KEY)
-        if not data:
-            return pasted, messages
+        data, parts = result.metadata.get(NUMBER_KEY), result.metadata.get(SENTENCE_KEY)
         text = pasted[0].astext()
+        if data:
+            return [self._number(key, text, data)], messages
+        if not parts or "".join(p if isinstance(p, str) else p["text"] for p in parts) != text:
+            return pasted, messages
+        sentence = nodes.inline(text, "", *(nodes.Text(p) if isinstance(p, str) else self._number(key, p["text"], p[NUMBER_KEY])
+                                            for p in parts))
+        self.set_source_info(sentence)
+        return [sentence], messages
+
+    def _number(self, key: str, text: str, data: dict) -> number:
         node = number(text, text, classes=[NUMBER_CLASS],
                       panel=json.dumps(data, ensure_ascii=False, separators=(",", ":")))
         if GLUE_CELLS not in self.document:
@@ -76,7 +86,7 @@ class NumberTextRole(PasteTextRole):
             node["cell"] = cell[1]
             self.document.setdefault(CELL_IDS, {})[cell[0]] = cell[1]
         self.set_source_info(node)
-        return [node], messages
+        return node
 
 
 def visit_number_html(self, node: number) -> None:
