@@ -91,8 +91,9 @@ def with_current_prose(executed: dict, source: Any) -> dict:
     return out
 
 
-def missing_glue(nb: dict) -> list[tuple[str, str]]:
-    """(edition, name) of every glued value the Markdown names but no output provides ("" edition: both)."""
+def missing_glue(nb: dict, editions: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """(edition, name) of every glued value the Markdown of ``editions`` (those being built) names but no
+    output provides; an untagged cell is checked in each of them."""
     glued: dict[str, set[str]] = {}
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
@@ -105,11 +106,12 @@ def missing_glue(nb: dict) -> list[tuple[str, str]]:
         if cell.get("cell_type") != "markdown":
             continue
         edition = cell.get("metadata", {}).get(EDITION_KEY, "")
+        if edition and edition not in editions:
+            continue                          # an edition this build does not make (BOOK_EDITIONS)
         text = _text(cell)
         names = _GLUE_ROLE.findall(text) + [m[1] for m in _GLUE_DIRECTIVE.findall(text)]
         for name in dict.fromkeys(n.split(":")[0].strip() for n in names):
-            editions = [edition] if edition else sorted({e for e in glued if e} or {""})
-            for lang in editions:
+            for lang in [edition] if edition else editions:
                 if name not in glued.get(lang, set()) | glued.get("", set()):
                     missing.append((lang, name))
     return missing

@@ -103,7 +103,7 @@ def current_notebook(task: Task) -> dict:
     nb = json.loads((task.cache_dir / "notebook.ipynb").read_text(encoding="utf-8"))
     if executed_source_digest(task) != sha256_file(task.source):
         nb = prose.with_current_prose(nb, prose.read_source(task.source))
-    missing = prose.missing_glue(nb)
+    missing = prose.missing_glue(nb, EDITIONS)
     if missing:
         names = ", ".join(f"'{name}'" + (f" ({lang})" if lang else "") for lang, name in missing)
         raise BuildError(f"chapter {task.docname} ({task.source.name}): its prose uses the glued value(s) {names}, "
