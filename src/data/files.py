@@ -129,10 +129,16 @@ def confined_path(directory: Path, name: str) -> tuple[Path | None, str | None]:
     return path, None
 
 
-def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
-    """The bytes of a regular file of at most MAX_FILE_BYTES, or why it cannot be read.
+def _size(limit: int) -> str:
+    return f"{limit:,} bytes" + (" (1 MiB)" if limit == 2**20 else "")
 
-    FIFOs, devices and directories are refused before they are opened (a FIFO would block).
+
+def read_regular_file(path: Path, limit: int = MAX_FILE_BYTES,
+                      limit_name: str = "the limit") -> tuple[bytes | None, str | None]:
+    """The bytes of a regular file of at most ``limit`` bytes, or why it cannot be read.
+
+    FIFOs, devices and directories are refused before they are opened (a FIFO would block);
+    ``limit_name`` says whose limit it is in the message (response files have their own).
     """
     try:
         info = path.stat()
@@ -144,8 +150,8 @@ def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
         return None, "is a directory, not a file"
     if not stat.S_ISREG(info.st_mode):
         return None, "is not a regular file (a FIFO, socket or device)"
-    if info.st_size > MAX_FILE_BYTES:
-        return None, f"is {info.st_size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes (1 MiB)"
+    if info.st_size > limit:
+        return None, f"is {info.st_size:,} bytes; {limit_name} is {_size(limit)}"
     try:
         fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except OSError as exc:
@@ -153,9 +159,9 @@ def read_regular_file(path: Path) -> tuple[bytes | None, str | None]:
     with os.fdopen(fd, "rb") as fh:
         if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
             return None, "is not a regular file"
-        data = fh.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        return None, f"is larger than the limit of {MAX_FILE_BYTES:,} bytes (1 MiB)"
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        return None, f"is larger than the limit of {_size(limit)}"
     return data, None
 
 

@@ -32,6 +32,14 @@ SKIPPED = ["blank-row"]
 _WHOLE = {"integer": "a whole number", "number": "a number"}
 
 
+def import_frictionless() -> None:
+    """Import Frictionless (≈0.3 s: validation only, never the no-op build; the preview's waiting build does it
+    ahead), leaving the csv module's global field limit as it was: importing it raises the limit to 2**31."""
+    limit = csv.field_size_limit()
+    import frictionless  # noqa: F401
+    csv.field_size_limit(limit)
+
+
 def frictionless_problems(resources: Iterable[Resource], texts: dict[str, str],
                           reported: Iterable[Problem]) -> list[Problem]:
     """Frictionless's errors for each table in ``texts`` (resource name → decoded CSV text, only the tables the
@@ -39,9 +47,8 @@ def frictionless_problems(resources: Iterable[Resource], texts: dict[str, str],
     resources = [r for r in resources if r.name in texts and r.path is not None]
     if not resources:
         return []
-    limit = csv.field_size_limit()
-    from frictionless import Checklist, Resource as Table, Schema     # ≈0.3 s: validation only, never the no-op build
-    csv.field_size_limit(limit)             # importing it raised the csv module's global limit to 2**31
+    import_frictionless()
+    from frictionless import Checklist, Resource as Table, Schema
 
     reported = list(reported)
     cells = {(p.file, p.line, p.field) for p in reported}                  # what the parser said, where

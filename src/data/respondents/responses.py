@@ -14,8 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import math
-import os
-import stat
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from src.data.files import Problem, confined_path, decode_text, record_read
+from src.data.files import Problem, confined_path, decode_text, read_regular_file, record_read
 
 MiB = 1024 * 1024
 #: Bytes of one response file: CSV and .xlsx 64 MiB, .sav/.dta (8 bytes per numeric cell) 256 MiB.
@@ -88,40 +86,16 @@ def read_response_file(directory: Path | str, name: str, unit: str, id_column: s
         return None, [Problem(name, f"is not a response file type this book reads ({', '.join(FORMATS)})",
                               "save the responses as CSV (UTF-8), .xlsx, .sav or .dta")]
     path, why = confined_path(directory, name)
-    raw, why = (None, why + "; nothing was read") if path is None else _read_bytes(path, MAX_BYTES[suffix])
+    if path is None:
+        raw, why = None, why + "; nothing was read"
+    else:
+        raw, why = read_regular_file(path, MAX_BYTES[suffix], "the limit for this kind of response file")
     if raw is None:
         return None, [Problem(name, why, "put the response file itself directly in the data directory")]
     record_read(path)
     wanted = list(dict.fromkeys([id_column, *([link] if link else []), *columns]))
     reader = {".csv": _read_csv, ".xlsx": _read_xlsx, ".sav": _read_stat, ".dta": _read_stat}[suffix]
     return reader(name, raw, wanted, MAX_ROWS[unit], sheet=sheet, texts=2 if link else 1)
-
-
-def _read_bytes(path: Path, limit: int) -> tuple[bytes | None, str | None]:
-    """The bytes of a regular file of at most ``limit`` bytes (datafiles.read_regular_file, other limit)."""
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        return None, "does not exist"
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
-    if stat.S_ISDIR(info.st_mode):
-        return None, "is a directory, not a file"
-    if not stat.S_ISREG(info.st_mode):
-        return None, "is not a regular file (a FIFO, socket or device)"
-    if info.st_size > limit:
-        return None, f"is {info.st_size:,} bytes; the limit for this kind of response file is {limit:,} bytes"
-    try:
-        fd = os.open(path.resolve(), os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
-    except OSError as exc:
-        return None, f"cannot be read ({exc.strerror})"
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            return None, "is not a regular file"
-        data = fh.read(limit + 1)
-    if len(data) > limit:
-        return None, f"is larger than the limit of {limit:,} bytes"
-    return data, None
 
 
 def _too_many_rows(name: str, count: int, limit: int) -> Problem:
