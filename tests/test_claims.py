@@ -147,3 +147,15 @@ def test_a_tie_just_below_the_named_places_asks_for_one_more(tmp_path):
     with pytest.raises(ClaimError, match=r"glue one more place"):
         glue_ranking(tied, "fig12_top1_item", "fig12_top1_pct", "fig12_top2_item", "fig12_top2_pct")
 
+
+
+def test_ties_are_judged_on_the_printed_shares_everywhere():
+    # review: 20.04 and 19.96 both print as 20.0: the ranking check called it a tie, the claims did not
+    import pandas as pd
+
+    from src.book.claims import _place
+    from src.data.shares import ranked
+
+    table = pd.DataFrame({"series": ["", ""], "item": ["a", "b"], "level": ["", ""], "count": [None, None],
+                          "n": [100, 100], "percent": [20.04, 19.96]})
+    assert _place(ranked(table), "a") is None                     # a tie as printed, not place 1

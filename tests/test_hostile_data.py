@@ -509,3 +509,11 @@ def test_a_supplied_table_that_agrees_with_the_reports_text_passes_the_check(dat
 
     supply_fig02(data, FIG02_AGREEING)
     check_prose_facts(load_survey(data), 2)      # raises ClaimError on a contradiction
+
+
+def test_a_figure_without_a_stated_n_is_never_called_swapped(data):
+    # review: figure 16 states no n (null); a legitimate figure 15 whose stated n equals figure 16's table n made
+    # the swap check say "fig16.csv looks like figure 15's table" and stop the build
+    n16 = next(r for r in csv.DictReader((data / "fig16.csv").open(encoding="utf-8")))["n"]
+    edit_package(data, lambda p: next(r for r in p["resources"] if r["name"] == "fig15").update(n={"": int(n16)}))
+    assert "looks like figure" not in problems(data)

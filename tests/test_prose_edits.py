@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, copy_book_sources, run_build
+from src.base.common import BuildError
 from src.build import prose
 
 II4 = "chapters/05_institutions"
@@ -119,7 +120,7 @@ def test_the_merge_refuses_a_source_whose_code_changed(prose_base):
     code = next(c for c in source.cells if c.cell_type == "code" and "survey.table(15)" in c.source)
     code.source += "\nprint('changed')"
     assert not prose.same_code(source, nb)
-    with pytest.raises(ValueError, match="execute it again"):
+    with pytest.raises(BuildError, match="build again"):      # a sentence, not a traceback
         prose.with_current_prose(nb, source)
 
 
@@ -135,3 +136,21 @@ def test_missing_glue_names_the_edition():
     assert sorted(prose.missing_glue(nb, ["ja", "en"])) == [("en", "fig99"), ("en", "only_ja"), ("ja", "fig99")]
     # a build of the Japanese edition alone (BOOK_EDITIONS=ja) glues nothing for English: its cells are not checked
     assert prose.missing_glue(nb, ["ja"]) == [("ja", "fig99")]
+
+
+def test_a_change_to_a_code_cells_tags_is_not_a_prose_edit(prose_base):
+    # review: adding remove-cell to a code cell counted as prose, and the staged cell kept the old tags
+    nb = executed_notebook(prose_base / "_build", II4)
+    source = prose.read_source(prose_base / "book" / f"{II4}.md")
+    code = next(c for c in source.cells if c.cell_type == "code" and "survey.table(15)" in c.source)
+    code.metadata["tags"] = [*code.metadata.get("tags", []), "remove-cell"]
+    assert not prose.same_code(source, nb)
+
+
+def test_the_merge_takes_the_sources_front_matter(prose_base):
+    nb = executed_notebook(prose_base / "_build", II4)
+    source = prose.read_source(prose_base / "book" / f"{II4}.md")
+    source.metadata["html_meta"] = {"description": "an edited description"}
+    merged = prose.with_current_prose(nb, source)
+    assert merged["metadata"]["html_meta"] == {"description": "an edited description"}
+    assert merged["metadata"]["kernelspec"] == nb["metadata"]["kernelspec"]

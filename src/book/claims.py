@@ -37,7 +37,7 @@ def _top(survey: Survey, figure: int, k: int, series_index: int | None = None) -
     table = survey.table(figure)
     series = None if series_index is None else list(dict.fromkeys(table["series"]))[series_index]
     rows = ranked(table, series)
-    shares, labels = rows["_p"].tolist(), rows["item"].tolist()
+    shares, labels = [round_half_up(p) for p in rows["_p"]], rows["item"].tolist()   # ties as printed
     if len(shares) > k and shares[k - 1] == shares[k]:
         labels = [label for label, share in zip(labels, shares) if share > shares[k]]
     return (labels[:k] + [""] * k)[:k]
@@ -193,11 +193,12 @@ def check_claims(survey: Survey, names: list[str]) -> None:
 # --------------------------------------------------------------------------- the report's text against a table
 
 def _place(rows: pd.DataFrame, label: str) -> int | None:
-    """1-based place of ``label`` among ``rows`` (ranked), or None when another answer shares its share (a tie)."""
-    share = float(rows.loc[rows["item"] == label, "_p"].iloc[0])
-    if (rows["_p"] == share).sum() > 1:
+    """1-based place of ``label`` among ``rows`` (ranked), or None when another answer prints the same share (a tie)."""
+    printed = rows["_p"].map(round_half_up)
+    share = printed[rows["item"] == label].iloc[0]
+    if (printed == share).sum() > 1:
         return None
-    return 1 + int((rows["_p"] > share).sum())
+    return 1 + int((printed > share).sum())
 
 
 def _fact_rows(table: pd.DataFrame, item: str) -> pd.DataFrame:
@@ -218,9 +219,10 @@ def _fact_disagreement(table: pd.DataFrame, fact: dict, lang: str) -> str:
     found = []
     for row in rows.itertuples():
         ranking = ranked(table, row.series)
-        place = _place(ranking, row.item) if row.item in set(ranking["item"]) else None
         pct = None if row.percent is None or pd.isna(row.percent) else row.percent
-        rank_ok = fact.get("rank") is None or place == fact["rank"]
+        placed = pct is not None and row.item in set(ranking["item"])
+        place = _place(ranking, row.item) if placed else None
+        rank_ok = fact.get("rank") is None or not placed or place == fact["rank"]   # no share: no place to check
         pct_ok = fact.get("percent") is None or pct is None or (
             round_half_up(pct) == round_half_up(Decimal(str(fact["percent"]))))
         count_ok = fact.get("count") is None or row.count is None or pd.isna(row.count) or int(row.count) == fact["count"]

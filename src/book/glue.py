@@ -67,7 +67,7 @@ def open_survey(data_dir: str | Path) -> Survey:
 # --------------------------------------------------------------------------- facts for the prose
 
 
-_RANKING_NAME = re.compile(r"_top(\d+)_(item|pct|count)\Z")
+_RANKING_NAME = re.compile(r"_top([1-9]\d*)_(item|pct|count)\Z")
 _ITEM_NAME = re.compile(r"_(item|pct)\Z")
 
 
@@ -92,10 +92,11 @@ def glue_ranking(table, *names: str, series: str | None = None, ties: tuple[tupl
     fields = _fields(names, _RANKING_NAME, "glue_ranking", "…_top1_item, …_top1_pct or …_top1_count")
     top = max(int(match[1]) for match in fields)
     everything = ranked(table, series)
+    if len(everything) < top:
+        raise LookupError(f"glue_ranking: {', '.join(names)} name place {top}, but the table ranks "
+                          f"{len(everything)} answers")
     claims.check_ranking_ties(", ".join(names), everything, top, ties)
     rows = everything.head(top)
-    if len(rows) < top:
-        raise LookupError(f"glue_ranking: {', '.join(names)} name place {top}, but the table ranks {len(rows)} answers")
     for name, match in zip(names, fields):
         index = rows.index[int(match[1]) - 1]
         if match[2] == "item":

@@ -17,14 +17,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+from src.base.common import BuildError
 from src.base.i18n import EDITION_KEY
 
 #: ``{glue:text}`name``` and the other glue roles, and the ```` ```{glue:figure} name ```` directive.
 _GLUE_ROLE = re.compile(r"\{glue(?::[a-z]+)?\}`([^`<>]+?)`")
 _GLUE_DIRECTIVE = re.compile(r"^\s*(`{3,}|:{3,})\{glue(?::[a-z]+)?\}[ \t]+(\S+)", re.M)
 
-#: Tags the build adds to a cell that ran (src/build/execute.py folds the parameters cells off the page).
-_ADDED_TAGS = {"remove-cell"}
+#: Keys of a cell's metadata that the run writes (timings), not the author.
+_RUN_KEYS = {"papermill", "execution"}
+#: Notebook metadata that belongs to the run (the kernel it ran in), not to the source's front matter.
+_RUN_METADATA = {"kernelspec", "language_info", "papermill"}
 
 
 def read_source(path: Path) -> Any:
@@ -39,8 +42,8 @@ def _text(cell: dict) -> str:
     return source if isinstance(source, str) else "".join(source)
 
 
-def _tags(cell: dict) -> tuple[str, ...]:
-    return tuple(t for t in cell.get("metadata", {}).get("tags", []) if t not in _ADDED_TAGS)
+def _tags(cell: dict) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []))
 
 
 def _ran(cell: dict) -> bool:
@@ -48,9 +51,21 @@ def _ran(cell: dict) -> bool:
     return cell.get("cell_type") == "code" and "injected-parameters" not in _tags(cell)
 
 
-def code_cells(nb: dict) -> list[tuple[str, tuple[str, ...]]]:
-    """Each code cell of the chapter as (source, tags), in order: what its outputs depend on."""
-    return [(_text(c), _tags(c)) for c in nb["cells"] if _ran(c)]
+def _authored(cell: dict) -> dict:
+    """A code cell's metadata as its author wrote it: without the run's timings, and without the
+    ``remove-cell`` the build adds to the parameters cell (src/build/execute.py)."""
+    meta = {k: v for k, v in cell.get("metadata", {}).items() if k not in _RUN_KEYS}
+    tags = _tags(cell)
+    if "parameters" in tags:
+        tags = [t for t in tags if t != "remove-cell"]
+    meta.pop("tags", None)
+    return dict(meta, tags=tags) if tags else meta
+
+
+def code_cells(nb: dict) -> list[tuple[str, dict]]:
+    """Each code cell of the chapter as (source, metadata), in order: what its outputs and their display
+    depend on (a change of tags, e.g. remove-cell, or of its edition is not a prose edit)."""
+    return [(_text(c), _authored(c)) for c in nb["cells"] if _ran(c)]
 
 
 def same_code(source: Any, executed: dict) -> bool:
@@ -66,8 +81,8 @@ def with_current_prose(executed: dict, source: Any) -> dict:
     the code cells keep their outputs, and papermill's injected cell stays after the parameters.
     Cell ids are renumbered as src/build/execute.py numbers them.
     """
-    if not same_code(source, executed):
-        raise ValueError("the source's code cells differ from the executed notebook's: execute it again")
+    if not same_code(source, executed):      # e.g. a code cell saved while this build ran: the next build runs it
+        raise BuildError("a chapter's code cells changed while it was being built; build again")
     code = [c for c in executed["cells"] if c.get("cell_type") == "code"]
     after: dict[int, list[dict]] = {}          # papermill's cell, by the number of chapter cells before it
     for index, cell in enumerate(code):
@@ -78,8 +93,10 @@ def with_current_prose(executed: dict, source: Any) -> dict:
     count = 0
     for cell in source["cells"]:
         if cell["cell_type"] != "code":
-            cells.append({"cell_type": "markdown", "metadata": dict(cell.get("metadata", {})),
+            cells.append({"cell_type": cell["cell_type"], "metadata": dict(cell.get("metadata", {})),
                           "source": _text(cell)})
+            continue
+        if not _ran(cell):                    # a cell tagged like papermill's own: the run replaced it
             continue
         if count == 0:
             cells += after.get(0, [])
@@ -88,6 +105,9 @@ def with_current_prose(executed: dict, source: Any) -> dict:
         cells += after.get(count, [])
     out = copy.copy(executed)
     out["cells"] = [dict(c, id=f"cell-{i:03d}") for i, c in enumerate(cells)]
+    front_matter = {k: v for k, v in source.get("metadata", {}).items() if k not in _RUN_METADATA}
+    out["metadata"] = dict({k: v for k, v in executed.get("metadata", {}).items() if k in _RUN_METADATA},
+                           **front_matter)
     return out
 
 

@@ -340,8 +340,8 @@ def swapped_table_problems(resources: Iterable[Resource], frames: dict[str, pd.D
         if frame is None or frame.empty or not res.path:
             continue
         bases = _stated_bases(frame)
-        if bases == stated.get(res.name):
-            continue
+        if res.name not in stated or bases == stated[res.name]:
+            continue                  # no stated n to tell its own table by (fig16's is null), or its own table
         owners = [other for other in resources if other.name != res.name and stated.get(other.name) == bases]
         if len(owners) != 1:
             continue
