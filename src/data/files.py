@@ -47,12 +47,16 @@ class Problem:
     line: int | None = None      # line in the file (the CSV header is line 1)
     field: str | None = None
 
+    #: How the message names the row and the column (a response file says row/case and column).
+    row_word = "line"
+    field_word = "field"
+
     def __str__(self) -> str:
         where = self.file
         if self.line is not None:
-            where += f", line {self.line}"
+            where += f", {self.row_word} {self.line}"
         if self.field:
-            where += f", field '{self.field}'"
+            where += f", {self.field_word} '{self.field}'"
         return f"{where}: {self.message} — fix: {self.fix}"
 
 

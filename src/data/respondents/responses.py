@@ -64,14 +64,7 @@ class ResponseProblem(Problem):
     """A :class:`Problem` in a response file, located by row (CSV: line; xlsx: row; SPSS/Stata: case) and column."""
 
     row_word: str = "line"
-
-    def __str__(self) -> str:
-        where = self.file
-        if self.line is not None:
-            where += f", {self.row_word} {self.line}"
-        if self.field:
-            where += f", column '{self.field}'"
-        return f"{where}: {self.message} — fix: {self.fix}"
+    field_word = "column"
 
 
 def read_response_file(directory: Path | str, name: str, unit: str, id_column: str, columns: list[str],
