@@ -27,13 +27,13 @@ from src.base.i18n import Editions, tr, use_translations
 from src.book import claims
 from src.book.appendix import AUDIT_COLUMNS, FINDING_COLUMNS, findings_html, resources_html, table_html, versions_table
 from src.book.figure_notes import figure_caption, glue_chart, show_figure
-from src.book.provenance import (Number, ProvenanceError, base_of, caption_n, cell, cells, counted, half_unit, largest,
-                                 plus_one, prose_fact, rule, share_of, smallest, survey_fact, total, unknown_cells)
+from src.book.provenance import (Number, base_of, caption_n, cell, cells, counted, half_unit, largest, plus_one,
+                                 prose_fact, rule, share_of, smallest, survey_fact, unknown_cells)
 from src.book.settings import edition_settings, edition_title, glossary_table
 from src.book.sources import (errata_note, figures_text, glue_missing_figures, glue_report, report_citation,
                               report_source, source_note)
 from src.book.text import (UNKNOWN, Part, fmt_count, fmt_date, fmt_month, glue_by_edition, glue_count, glue_month,
-                           glue_percent, glue_sentence, glue_text, is_missing, percent_text)
+                           glue_percent, glue_sentence, glue_text, is_missing)
 from src.data.figures import figure_name, figure_spec
 from src.data.package import Survey, load_survey
 from src.data.shares import fmt_percent, ranked, rating_ranking, round_half_up, share
@@ -42,7 +42,7 @@ __all__ = [
     # data and formatting
     "glue", "open_survey", "share", "fmt_percent", "fmt_count", "fmt_month", "fmt_date",
     # glue for the prose
-    "glue_text", "glue_by_edition", "glue_sentence", "glue_percent", "percent_text", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
+    "glue_text", "glue_by_edition", "glue_sentence", "glue_percent", "glue_count", "glue_n", "glue_item", "glue_ranking", "glue_comparison",
     "glue_prose_facts", "reported_fact", "ranked", "rating_ranking", "unknown_note", "base_note", "check_claims",
     "glue_international_shares", "glue_response_rate",
     # numbers with their provenance (src/book/provenance.py), for glue_percent / glue_count
@@ -130,9 +130,9 @@ def glue_item(table, contains: str, *names: str, series: str | None = None):
 def glue_n(key: str, table, series: str | None = None) -> int:
     """Glue the base n of a figure (or one of its series); returns it."""
     rows = table if series is None else table[table["series"] == series]
-    n = int(rows["n"].iloc[0])
-    glue_count(key, cell(rows, rows.index[0], "n"))
-    return n
+    n = cell(rows, rows.index[0], "n")
+    glue_count(key, n)
+    return int(n.value)
 
 
 #: Said where the prose describes a figure whose values the data lacks (the figure's place has the longer note).
@@ -155,12 +155,11 @@ def glue_prose_facts(survey: Survey, number: int, *names: str) -> list[dict]:
     stem = figure_spec(number).stem
     claims.check_prose_facts(survey, number)
     facts = res.prose_facts
-    known = {f"{stem}_n", f"{stem}_values_note"} | {f"{fact['id']}_{field}" for fact in facts for field in ("item", "pct")}
-    unknown = [name for name in names if name not in known]
+    by_name = {f"{fact['id']}_{field}": (fact, field) for fact in facts for field in ("item", "pct")}
+    unknown = [name for name in names if name not in {*by_name, f"{stem}_n", f"{stem}_values_note"}]
     if unknown:
         raise LookupError(f"figure {number} has no fact to glue as {', '.join(unknown)} (its facts: "
                           f"{', '.join(fact['id'] for fact in facts)})")
-    by_name = {f"{fact['id']}_{field}": (fact, field) for fact in facts for field in ("item", "pct")}
     for name in names:
         if name == f"{stem}_n":
             glue_count(name, caption_n(number, res.n.get("")))

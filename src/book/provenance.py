@@ -17,7 +17,7 @@ from typing import Any
 from src.base.i18n import SOURCE, tr
 from src.book.site_paths import data_href, figure_href
 from src.data.figures import figure_name, figure_spec
-from src.data.shares import HALF_UNIT, UNIT, percent_of, round_half_up
+from src.data.shares import HALF_UNIT, UNIT, fmt_percent, percent_of, round_half_up
 
 PRINTED, COMPUTED, STATED, COUNTED, RULE = "printed", "computed", "stated", "counted", "rule"
 KINDS = (PRINTED, COMPUTED, STATED, COUNTED, RULE)
@@ -102,7 +102,7 @@ class Number:
     def shown(self, lang: str = "ja") -> str:
         """The value as the page prints it: ``13.9％`` / ``13.9%``, or ``1,082``."""
         if self.percent:
-            return f"{round_half_up(self.value)}{'％' if lang == SOURCE else '%'}"
+            return fmt_percent(self.value, "％" if lang == SOURCE else "%")
         if isinstance(self.value, Decimal):
             return f"{self.value}"          # a constant of the rules (0.05): as exact as it is
         return f"{int(self.value):,}"

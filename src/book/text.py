@@ -7,13 +7,11 @@ and how each edition writes a count, a percentage, a month and a date.
 from __future__ import annotations
 
 import json
-from decimal import Decimal
 from html import escape
 from typing import Callable, Union
 
 from src.base.i18n import glue_editions, per_edition, tr
 from src.book.provenance import Number, ProvenanceError, as_number, panel
-from src.data.shares import fmt_percent
 
 
 def fmt_count(value: int) -> str:
@@ -55,12 +53,6 @@ def glue_by_edition(name: str, make: Callable[[str], "str | list[Part]"]) -> str
         return glue_sentence(name, lambda lang: texts[lang])
     glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()})
     return texts["ja"]
-
-
-def percent_text(value: float | Decimal | Number | None, lang: str = "ja") -> str:
-    """A percentage as each edition prints it: ``13.9％`` (the report's full-width sign) or ``13.9%``."""
-    value = value.value if isinstance(value, Number) else value
-    return fmt_percent(value) if lang == "ja" else fmt_percent(value, sign="%")
 
 
 #: The glue output's metadata key for a number's panel (read by src/sphinxext/numbers.py).
