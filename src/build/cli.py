@@ -261,7 +261,8 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     from src.build import changes
     from src.build.execute import run_tasks
     from src.build.plan import display_data_dir, link_data_dir, plan_tasks, read_record, stale_tasks
-    from src.build.publish import publish, recover, run_editions, site_digest, stage_book, stage_dir, stage_static
+    from src.build.publish import (current_notebook, publish, recover, run_editions, site_digest, stage_book, stage_dir,
+                                  stage_static)
     from src.build.templates import start_sphinx_template, start_workers
     from src.data.figures import book_problems
     from src.data.validate import validate_directory
@@ -298,8 +299,9 @@ def _build_locked(root: Path, data_dir: Path, build_dir: Path, jobs: int, quiet:
     if any(r.executed for r in results):
         log(f"execute: {lap():.1f} s")
     pause_for_test("stage")
+    notebooks = {t.docname: current_notebook(t) for t in tasks}   # with the current prose, once for all editions
     for lang in EDITIONS:         # one execution, one staged book per edition (src/base/i18n.py)
-        stage_book(root, tasks, stage_dir(build_dir, lang), data_dir, lang)
+        stage_book(root, tasks, notebooks, stage_dir(build_dir, lang), data_dir, lang)
         _same_data(validated, _staged_digests(stage_dir(build_dir, lang), validated), "after it was validated")
     _same_data(validated, _data_digests(data_dir), "while the chapters ran")
     stage_static([stage_dir(build_dir, lang) for lang in EDITIONS])

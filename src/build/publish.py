@@ -67,11 +67,13 @@ def run_editions(build_dir: Path, quiet: bool) -> dict[str, Path]:
         return {lang: f.result() for lang, f in futures.items()}
 
 
-def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang: str = SOURCE) -> None:
+def stage_book(root: Path, tasks: list[Task], notebooks: dict[str, dict], stage: Path, data_dir: Path,
+               lang: str = SOURCE) -> None:
     """A book tree of edition ``lang``'s executed notebooks that jupyter-book can render without executing
     (its static files follow, for every edition at once: ``stage_static``).
 
-    Each notebook keeps its untagged cells and outputs and those of its edition (src/base/i18n.py).
+    ``notebooks``: each chapter's :func:`current_notebook`, made once for every edition. Each keeps its untagged
+    cells and outputs and those of its edition (src/base/i18n.py).
     Besides the notebooks it holds the data package (downloads: only the files
     ``published_files`` allows) and a copy of ``src/`` that the code appendix quotes.
     """
@@ -84,9 +86,8 @@ def stage_book(root: Path, tasks: list[Task], stage: Path, data_dir: Path, lang:
             old.unlink()
     figures = {}
     for t in tasks:
-        nb = current_notebook(t)
-        site_assets.write_if_changed(stage / f"{t.docname}.ipynb",
-                                json.dumps(edition_notebook(nb, lang), ensure_ascii=False, indent=1).encode("utf-8"))
+        site_assets.write_if_changed(stage / f"{t.docname}.ipynb", json.dumps(
+            edition_notebook(notebooks[t.docname], lang), ensure_ascii=False, indent=1).encode("utf-8"))
         figures.update(_edition_assets(t.cache_dir / "assets", lang))
     _mirror(figures, stage / site_paths.FIGURES)          # a withdrawn figure's files go too
     data = {p.name: data_file_bytes(data_dir, p.name) for p in published_files(data_dir)}
