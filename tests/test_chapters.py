@@ -8,6 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from src.build.plan import toc_chapters
+from src.build.prose import glue_names
 from src.data.figures import REGISTRY
 from src.data.package import load_survey
 
@@ -107,7 +108,6 @@ def test_the_prose_scan_catches_typed_numbers():
     assert prose_numbers("回答は {glue:text}`responses` 機関（概要図表1）") == []
 
 
-GLUE_REF = re.compile(r"\{glue(?::[a-z]+)?\}`([^`]+)`")
 
 
 def edition_pairs(text: str, docname: str = "") -> list[tuple[dict, dict]]:
@@ -124,7 +124,7 @@ def test_the_two_editions_of_a_paragraph_use_the_same_glue_names(docname):
     # Issue 23 item 6: a name glued in one edition's sentence and not the other's means the two say different
     # things (or one shows a number the other lost)
     for ja, en in edition_pairs((REPO / f"{docname}.md").read_text(encoding="utf-8"), docname):
-        names_ja, names_en = set(GLUE_REF.findall(ja.source)), set(GLUE_REF.findall(en.source))
+        names_ja, names_en = set(glue_names(ja.source)), set(glue_names(en.source))
         assert names_ja == names_en, (f"{docname}: the Japanese cell uses {sorted(names_ja - names_en)} and the "
                                       f"English cell {sorted(names_en - names_ja)} where the other does not; "
                                       f"cell starting {ja.source[:60]!r}")
@@ -134,7 +134,7 @@ def test_the_glue_name_pairing_check_catches_a_difference():
     pairs = edition_pairs('+++ {"edition": "ja"}\n\n{glue:text}`a`と{glue:text}`b`\n\n+++ {"edition": "en"}\n\n'
                           '{glue:text}`a` only\n')
     (ja, en), = pairs
-    assert set(GLUE_REF.findall(ja.source)) - set(GLUE_REF.findall(en.source)) == {"b"}
+    assert set(glue_names(ja.source)) - set(glue_names(en.source)) == {"b"}
 
 
 def glued_in_code(text: str) -> tuple[set[str], set[int]]:
@@ -160,7 +160,7 @@ def names_not_written_in_code(text: str, src_literals: set[str]) -> list[str]:
     shown = {REGISTRY[n].stem for n in figures if n in REGISTRY}
     shown |= {f"{stem}_caption" for stem in shown}
     prose = re.sub(r"```\{code-cell\}.*?\n```", "", text, flags=re.S)
-    used = set(GLUE_REF.findall(prose)) | set(re.findall(r"^```\{glue:figure\}\s+(\S+)", prose, flags=re.M))
+    used = set(glue_names(prose))
     return sorted(used - literals - shown - src_literals)
 
 

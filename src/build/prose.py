@@ -111,6 +111,12 @@ def with_current_prose(executed: dict, source: Any) -> dict:
     return out
 
 
+def glue_names(text: str) -> list[str]:
+    """The glued values a Markdown text names (roles and ``{glue:figure}`` directives), in order, once each."""
+    names = _GLUE_ROLE.findall(text) + [m[1] for m in _GLUE_DIRECTIVE.findall(text)]
+    return list(dict.fromkeys(n.split(":")[0].strip() for n in names))
+
+
 def missing_glue(nb: dict, editions: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
     """(edition, name) of every glued value the Markdown of ``editions`` (those being built) names but no
     output provides; an untagged cell is checked in each of them."""
@@ -128,9 +134,7 @@ def missing_glue(nb: dict, editions: tuple[str, ...] | list[str]) -> list[tuple[
         edition = cell.get("metadata", {}).get(EDITION_KEY, "")
         if edition and edition not in editions:
             continue                          # an edition this build does not make (BOOK_EDITIONS)
-        text = _text(cell)
-        names = _GLUE_ROLE.findall(text) + [m[1] for m in _GLUE_DIRECTIVE.findall(text)]
-        for name in dict.fromkeys(n.split(":")[0].strip() for n in names):
+        for name in glue_names(_text(cell)):
             for lang in [edition] if edition else editions:
                 if name not in glued.get(lang, set()) | glued.get("", set()):
                     missing.append((lang, name))
