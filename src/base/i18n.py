@@ -22,6 +22,9 @@ from typing import Any, Callable, Iterator, Mapping
 ALL_EDITIONS = ("ja", "en")
 SOURCE = "ja"                    # the language of the data and of the report
 EDITION_KEY = "edition"          # cell and output metadata key
+#: Glue output metadata of a number with its panel (src/book/text.py writes it, src/sphinxext/numbers.py reads it):
+#: the panel, a glued sentence's text and numbers, and the class of the number on the page.
+NUMBER_KEY, SENTENCE_KEY, NUMBER_CLASS = "number", "sentence", "num"
 #: ``BOOK_EDITIONS=ja`` builds the Japanese edition alone (the benchmark's baseline for the cost of English).
 EDITIONS_ENV = "BOOK_EDITIONS"
 

@@ -10,7 +10,7 @@ import json
 from html import escape
 from typing import Callable, Union
 
-from src.base.i18n import glue_editions, per_edition, tr
+from src.base.i18n import NUMBER_CLASS, NUMBER_KEY, SENTENCE_KEY, glue_editions, per_edition, tr
 from src.book.provenance import Number, ProvenanceError, as_number, panel
 
 
@@ -55,10 +55,6 @@ def glue_by_edition(name: str, make: Callable[[str], "str | list[Part]"]) -> str
     return texts["ja"]
 
 
-#: The glue output's metadata key for a number's panel (read by src/sphinxext/numbers.py).
-NUMBER_KEY = "number"
-
-
 def _glue_number(name: str, number: Number) -> str:
     """Glue ``number`` as each edition prints it, with its panel in that edition's words; returns the Japanese."""
     texts = per_edition(number.shown)
@@ -88,9 +84,6 @@ def glue_count(name: str, value: Number) -> str:
     return _glue_number(name, number)
 
 
-#: The glue output's metadata key for a sentence's parts (read by src/sphinxext/numbers.py): its text, and
-#: each number in it with its panel.
-SENTENCE_KEY = "sentence"
 #: A part of a sentence assembled in Python: text, or a number that keeps its panel.
 Part = Union[str, Number]
 
@@ -112,10 +105,6 @@ def glue_sentence(name: str, make: Callable[[str], list[Part]]) -> str:
                                       for p in these if p != ""]}
     glue_editions(name, {lang: PlainText(text) for lang, text in texts.items()}, extra)
     return texts["ja"]
-
-
-#: The class of a number with its panel on a page (src/sphinxext/numbers.py NUMBER_CLASS).
-NUMBER_CLASS = "num"
 
 
 def number_html(number: Number, lang: str = "ja") -> str:

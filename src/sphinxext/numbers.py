@@ -23,10 +23,9 @@ from myst_nb.core.variables import RetrievalError
 from myst_nb.ext.glue.roles import PasteTextRole
 from myst_nb.ext.glue.utils import retrieve_glue_data
 
+from src.base.i18n import NUMBER_CLASS, NUMBER_KEY, SENTENCE_KEY
+
 NUMBERS_SCRIPT = "numbers.js"        # in src/sphinxext/static
-NUMBER_KEY = "number"                # src/book/text.py NUMBER_KEY: the glue output's metadata key
-SENTENCE_KEY = "sentence"            # src/book/text.py SENTENCE_KEY: a glued sentence's text and numbers
-NUMBER_CLASS = "num"
 GLUE_CELLS = "number_glue_cells"     # document attribute: glue key → (cell index, cell id), read once per page
 CELL_IDS = "number_cell_ids"         # document attribute: notebook cell index → cell id, for the cells that glued numbers
 
