@@ -15,6 +15,7 @@ from concurrent.futures import as_completed
 from pathlib import Path
 
 from src.base.common import BuildError, sha256_file
+from src.build import prose
 from src.build.plan import Result, Task, kernel_cwd, last_seconds, remove_unfinished_runs, stale_tasks
 from src.build.templates import discard_workers, kernel_options, kill_workers, send_stderr_to, take_workers
 from src.data.files import DEPS_ENV
@@ -34,7 +35,6 @@ def _fold_parameter_cells(nb) -> None:
 
 def execute_task(task: Task) -> Result:
     """Execute one chapter into its cache directory (runs in a worker process)."""
-    import jupytext
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -49,7 +49,7 @@ def execute_task(task: Task) -> Result:
         send_stderr_to(task.cache_dir.parent / f"{task.cache_dir.name}.kernel.log")
         os.environ[DEPS_ENV] = str(deps_file)
         source_digest = sha256_file(task.source)
-        source = jupytext.read(task.source)
+        source = prose.read_source(task.source)    # as the prose-only check reads it
 
         def run(options: dict):
             return papermill.execute_notebook(

@@ -159,9 +159,9 @@ def declared_parameters(source: Path) -> set[str]:
     """Names assigned in the chapter's ``parameters`` cell."""
     import ast
 
-    import jupytext
+    from src.build import prose
 
-    for cell in jupytext.read(source).cells:
+    for cell in prose.read_source(source).cells:
         if "parameters" in cell.get("metadata", {}).get("tags", []):
             tree = ast.parse(cell.source)
             return {t.id for node in tree.body if isinstance(node, ast.Assign)
