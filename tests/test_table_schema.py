@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from src.data import generic
-from src.data.figures import REGISTRY, book_problems
+from src.data.figures import REGISTRY
 from src.data.files import published_files
-from src.data.validate import validate_directory
 
 from conftest import REPO
+from fixtures.package import edit_package, problems
 
 SECRET = "table-schema-secret-9c2d"
 
@@ -25,17 +25,6 @@ SECRET = "table-schema-secret-9c2d"
 @pytest.fixture
 def data(tmp_path) -> Path:
     return Path(shutil.copytree(REPO / "data", tmp_path / "data"))
-
-
-def problems(directory: Path) -> list[str]:
-    return [str(p) for p in validate_directory(directory, requirements=[book_problems])]
-
-
-def edit_package(directory: Path, change) -> None:
-    path = directory / "datapackage.json"
-    package = json.loads(path.read_text(encoding="utf-8"))
-    change(package)
-    path.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
 
 
 def set_schema(directory: Path, value, names=("fig12",)) -> None:

@@ -13,13 +13,12 @@ from pathlib import Path
 import pytest
 
 from src.base import i18n
-from src.data.figures import book_problems
 from src.data.package import (MAX_LABEL, load_survey, missing_translations, reader_text_kinds, reader_texts,
                               unused_translations)
 from src.data.validate import validate_directory
 
 from conftest import REPO
-from fixtures.package import write_package
+from fixtures.package import edit_package, problems, write_package
 
 DATA = REPO / "data"
 
@@ -36,17 +35,6 @@ def restore_translations():
     saved = {lang: dict(table) for lang, table in i18n._translations.items()}
     yield
     i18n.use_translations(saved)
-
-
-def edit_package(directory: Path, change) -> None:
-    path = directory / "datapackage.json"
-    package = json.loads(path.read_text(encoding="utf-8"))
-    change(package)
-    path.write_text(json.dumps(package, ensure_ascii=False, indent=2), encoding="utf-8")
-
-
-def problems(directory: Path) -> list[str]:
-    return [str(p) for p in validate_directory(directory, requirements=[book_problems])]
 
 
 # --------------------------------------------------------------------------- the real package
